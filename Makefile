@@ -1,0 +1,52 @@
+# devops-orchestrator developer entry points. `make demo` and `make test` are the two
+# commands of the README; everything else is a building block of those.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export PYTHONPATH := $(CURDIR)/hack
+
+.PHONY: setup controlplane validators test test-unit lint cluster-up cluster-down redis-up redis-down demo bench reliability clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed validators  ## venv with the package (editable) and every test dependency
+
+validators:  ## actionlint, built from its Go module into the same cache as the control plane
+	bash hack/build-actionlint.sh
+
+controlplane:  ## build the pinned upstream control plane into ~/.cache (skipped when cached)
+	bash hack/build-controlplane.sh
+
+test: setup controlplane  ## the whole suite: unit, Redis, worker and real-cluster tests
+	$(PY) -m pytest -q
+
+test-unit: setup
+	$(PY) -m pytest -q tests/unit
+
+lint: setup
+	$(VENV)/bin/ruff check operator hack tests
+	$(VENV)/bin/ruff format --check operator hack tests
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+cluster-up: setup controlplane  ## start the local control plane + node agent in the background
+	$(PY) -m devcluster up
+
+cluster-down:
+	$(PY) -m devcluster down
+
+redis-up: setup
+	$(PY) -m devcluster redis-up
+
+redis-down:
+	$(PY) -m devcluster redis-down
+
+demo: setup controlplane  ## from a fresh clone to a finished task
+	$(PY) -m devcluster demo
+
+clean: cluster-down
+	rm -rf $(VENV) .devcluster

@@ -1,0 +1,81 @@
+"""Names fixed by the API, the cluster conventions and the agent network's Redis protocol."""
+
+from __future__ import annotations
+
+# --- The DevOpsTask API -------------------------------------------------------------
+GROUP = "devops.agentnet.dev"
+VERSION = "v1alpha1"
+PLURAL = "devopstasks"
+KIND = "DevOpsTask"
+SHORT_NAME = "dt"
+CRD_NAME = f"{PLURAL}.{GROUP}"
+API_VERSION = f"{GROUP}/{VERSION}"
+
+# --- Labels and annotations on the objects we own -----------------------------------
+LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
+MANAGED_BY = "devops-orchestrator"
+LABEL_TASK = f"{GROUP}/task"
+LABEL_WORKER = f"{GROUP}/worker"
+LABEL_ATTEMPT = f"{GROUP}/attempt"
+LABEL_COMPONENT = f"{GROUP}/component"  # "briefing", "result", "artifacts"
+ANNOTATION_RETRY = f"{GROUP}/retry"
+ANNOTATION_TASK_MESSAGE = f"{GROUP}/task-message"  # the original Redis string, verbatim
+FINALIZER = f"{GROUP}/finalizer"
+
+# --- Workers ------------------------------------------------------------------------
+KNOWN_WORKERS = ("docker-worker", "ci-worker", "infra-worker")
+
+# --- The agent network's Redis protocol (../shared/PROTOCOL.md) ---------------------
+DOMAIN = "devops"
+
+
+def pending_key(domain: str = DOMAIN) -> str:
+    return f"tasks:pending:{domain}"
+
+
+def active_key(domain: str = DOMAIN) -> str:
+    return f"tasks:active:{domain}"
+
+
+def dead_key(domain: str = DOMAIN) -> str:
+    """Our dead-letter list for malformed items (not in the protocol; documented in README)."""
+    return f"tasks:dead:{domain}"
+
+
+def notifications_channel(domain: str = DOMAIN) -> str:
+    return f"notifications:{domain}"
+
+
+def result_key(task_id: str) -> str:
+    """Both the HASH and the pub/sub channel of a task's result."""
+    return f"results:{task_id}"
+
+
+def result_logs_key(task_id: str) -> str:
+    return f"results:{task_id}:logs"
+
+
+AGENTS_ALL = "agents:all"
+AGENTS_DOMAINS = "agents:domains"
+AGENTS_WORKERS = "agents:workers"
+
+
+def agents_domain_key(domain: str = DOMAIN) -> str:
+    return f"agents:domains:{domain}"
+
+
+def agent_info_key(agent_id: str) -> str:
+    return f"agents:info:{agent_id}"
+
+
+def agent_heartbeat_key(agent_id: str) -> str:
+    return f"agents:heartbeat:{agent_id}"
+
+
+HEARTBEAT_TTL_SECONDS = 30
+HEARTBEAT_INTERVAL_SECONDS = 10
+
+STATUS_PENDING = "pending"
+STATUS_IN_PROGRESS = "in_progress"
+STATUS_COMPLETED = "completed"
+STATUS_FAILED = "failed"

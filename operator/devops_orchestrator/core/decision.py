@@ -1,0 +1,72 @@
+"""The types of one reconcile pass: what was observed, and what to do about it.
+
+`core.reconcile.decide(Observation) -> Decision` is pure; `reconcile.py` fills the
+Observation from the cluster (adapters) and carries out the Decision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from devops_orchestrator.models import AgentDefinition, Briefing, DevOpsTaskSpec, WorkerResult
+
+
+@dataclass(frozen=True)
+class ObservedJob:
+    """A worker Job owned by the task, as the cluster reports it."""
+
+    name: str
+    worker: str
+    attempt: int
+    active: bool  # pods still running or pending
+    succeeded: bool  # condition Complete
+    failed: bool  # condition Failed (backoff exhausted, deadline, ...)
+    start_time: datetime | None = None
+    completion_time: datetime | None = None
+    failure_reason: str | None = None  # e.g. "DeadlineExceeded", "BackoffLimitExceeded"
+    failure_message: str | None = None  # the worker's own error when it told us
+
+
+@dataclass(frozen=True)
+class Observation:
+    name: str
+    namespace: str
+    uid: str
+    generation: int
+    spec: DevOpsTaskSpec
+    status: dict[str, Any]  # the current status, as stored
+    created_at: datetime
+    retry_token: str | None  # value of the retry annotation
+    jobs: tuple[ObservedJob, ...]
+    results: dict[str, WorkerResult]  # by Job name: results the workers stored
+    definitions: tuple[AgentDefinition, ...]
+    now: datetime
+
+
+@dataclass(frozen=True)
+class JobToCreate:
+    worker: str
+    attempt: int
+    job_name: str
+    briefing: Briefing
+    deadline_seconds: int  # activeDeadlineSeconds: the task's remaining time
+
+
+@dataclass(frozen=True)
+class EventToEmit:
+    type: str  # "Normal" or "Warning"
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: dict[str, Any]  # the whole new status; written once per pass
+    create: tuple[JobToCreate, ...] = ()
+    stop: tuple[str, ...] = ()  # names of Jobs to delete (cancel, deadline)
+    events: tuple[EventToEmit, ...] = ()
+    requeue_after: float | None = None  # seconds until the next timed check is needed
+    finished: bool = False  # the task reached a final phase in this pass
+    changed: bool = True  # status differs from the observed one
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,232 @@
+"""Pydantic models shared by every part: the DevOpsTask resource, the network's task
+message, a worker's briefing and result, and the aggregated result object."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# --------------------------------------------------------------------------------------
+# Enumerations
+# --------------------------------------------------------------------------------------
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+class Strategy(StrEnum):
+    AUTO = "auto"
+    PARALLEL = "parallel"
+    SEQUENTIAL = "sequential"
+
+
+class EngineName(StrEnum):
+    AUTO = "auto"
+    CLAUDE = "claude"
+    GENERATOR = "generator"
+
+
+class TaskPhase(StrEnum):
+    PENDING = "Pending"
+    RUNNING = "Running"
+    SUCCEEDED = "Succeeded"
+    PARTIALLY_SUCCEEDED = "PartiallySucceeded"
+    FAILED = "Failed"
+    CANCELLED = "Cancelled"
+
+
+FINAL_PHASES = frozenset(
+    {TaskPhase.SUCCEEDED, TaskPhase.PARTIALLY_SUCCEEDED, TaskPhase.FAILED, TaskPhase.CANCELLED}
+)
+
+
+class WorkerPhase(StrEnum):
+    PENDING = "Pending"  # waiting for its stage
+    RUNNING = "Running"
+    RETRYING = "Retrying"  # an attempt failed, another is due
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"  # failed after its retries
+    SKIPPED = "Skipped"  # a prerequisite failed
+    CANCELLED = "Cancelled"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+# --------------------------------------------------------------------------------------
+# The DevOpsTask spec (camelCase on the wire, snake_case in Python)
+# --------------------------------------------------------------------------------------
+
+
+class _Camel(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+
+class GitWorkspace(_Camel):
+    url: str
+    ref: str = "main"
+    push_branch: str | None = Field(default=None, alias="pushBranch")
+    credentials_secret: str | None = Field(default=None, alias="credentialsSecret")
+
+
+class VolumeWorkspace(_Camel):
+    claim_name: str = Field(alias="claimName")
+    sub_path: str = Field(default="", alias="subPath")
+
+
+class WorkspaceSpec(_Camel):
+    git: GitWorkspace | None = None
+    volume: VolumeWorkspace | None = None
+
+
+class DevOpsTaskSpec(_Camel):
+    description: str
+    requirements: list[str] = Field(default_factory=list)
+    context: dict[str, Any] = Field(default_factory=dict)
+    priority: Priority = Priority.NORMAL
+    timeout_seconds: int = Field(default=1800, alias="timeoutSeconds")
+    workers: list[str] = Field(default_factory=list)
+    strategy: Strategy = Strategy.AUTO
+    engine: EngineName = EngineName.AUTO
+    workspace: WorkspaceSpec | None = None
+    max_retries: int = Field(default=1, alias="maxRetries")
+    task_id: str | None = Field(default=None, alias="taskId")
+    cancel: bool = False
+
+
+# --------------------------------------------------------------------------------------
+# The network's task message (PROTOCOL.md)
+# --------------------------------------------------------------------------------------
+
+
+class TaskPayload(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    description: str
+    requirements: list[str] = Field(default_factory=list)
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
+class TaskMetadata(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    priority: Priority = Priority.NORMAL
+    timeout_seconds: int = 300
+
+
+class TaskMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    task_id: str
+    type: str = "task_assignment"
+    source: str = "main-orchestrator"
+    destination: str = "devops"
+    timestamp: str = ""
+    payload: TaskPayload
+    metadata: TaskMetadata = Field(default_factory=TaskMetadata)
+
+
+# --------------------------------------------------------------------------------------
+# Worker results
+# --------------------------------------------------------------------------------------
+
+
+class Issue(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    severity: Severity = Severity.WARNING
+    message: str
+    file: str | None = None
+    line: int | None = None
+    validator: str | None = None  # "hadolint", "actionlint", "kubernetes-schema", ...
+    rule: str | None = None
+    worker: str | None = None  # set by aggregation
+
+
+class TokenUsage(BaseModel):
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+class WorkerResult(BaseModel):
+    """What one worker returns. Worker-specific fields (docker_config, build_commands,
+    security_notes, ci_pipeline, deployment_info, ...) are kept as extra fields and carried
+    through to the aggregated `details` untouched."""
+
+    model_config = ConfigDict(extra="allow")
+
+    files_created: list[str] = Field(default_factory=list)
+    files_modified: list[str] = Field(default_factory=list)
+    summary: str = ""
+    issues: list[Issue] = Field(default_factory=list)
+    engine: str | None = None
+    model: str | None = None
+    usage: TokenUsage | None = None
+    git_branch: str | None = None
+    git_commit: str | None = None
+    artifacts_configmap: str | None = None
+    artifacts_truncated: list[str] = Field(default_factory=list)
+
+
+class Briefing(BaseModel):
+    """Everything a worker Job needs to do its part, built by the orchestrator."""
+
+    task_name: str
+    task_uid: str = ""  # owner of the ConfigMaps the worker writes
+    namespace: str
+    worker: str
+    attempt: int = 1
+    job_name: str = ""
+    description: str
+    requirements: list[str] = Field(default_factory=list)
+    context: dict[str, Any] = Field(default_factory=dict)
+    engine: EngineName = EngineName.AUTO
+    workspace: WorkspaceSpec | None = None
+    previous_results: dict[str, WorkerResult] = Field(default_factory=dict)
+    prompt: str = ""  # the brief written for this worker (task + earlier stages)
+    result_configmap: str = ""  # where the worker stores its result
+
+
+# --------------------------------------------------------------------------------------
+# The aggregated result object (PROTOCOL.md "The result object")
+# --------------------------------------------------------------------------------------
+
+
+class AggregatedResult(BaseModel):
+    status: Literal["completed", "partial", "failed"]
+    workers_used: list[str] = Field(default_factory=list)
+    files_created: list[str] = Field(default_factory=list)
+    files_modified: list[str] = Field(default_factory=list)
+    summary: str = ""
+    issues: list[dict[str, Any]] = Field(default_factory=list)
+    deployment_info: dict[str, Any] = Field(default_factory=dict)
+    details: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------
+# Worker definitions (.claude/agents/*.md front matter)
+# --------------------------------------------------------------------------------------
+
+
+class AgentDefinition(BaseModel):
+    """One worker, as declared by its definition file. Routing and planning read
+    `keywords` and `after`; the claude engine reads `tools`, `model` and `system_prompt`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str
+    tools: list[str] = Field(default_factory=list)
+    model: str = "sonnet"
+    keywords: list[str] = Field(default_factory=list)  # routing words and phrases
+    after: list[str] = Field(default_factory=list)  # workers it follows when both are planned
+    system_prompt: str = ""
+    path: str = ""  # the file it was loaded from, for error messages

@@ -1,0 +1,1 @@
+"""Cluster fixtures: written by the devcluster work (issue 2)."""
