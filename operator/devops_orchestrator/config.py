@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +20,11 @@ class Settings(BaseSettings):
     agent_id: str = Field(default="", description="Registry id; default devops-<hostname>")
     max_in_flight: int = Field(default=10, ge=1, description="Redis tasks in flight before we stop taking")
     max_description_chars: int = Field(default=8000, ge=1)
+    redis_block_seconds: float = Field(default=2.0, gt=0, description="BLMOVE block time when idle")
+    redis_recovery_interval_seconds: float = Field(
+        default=15.0, gt=0, description="Re-scan of tasks:active and of unpublished results"
+    )
+    heartbeat_interval_seconds: float = Field(default=10.0, gt=0, description="Registry heartbeat")
 
     # Where DevOpsTasks from Redis are created; the operator's own namespace by default.
     namespace: str = Field(default="default", description="Namespace for tasks taken from Redis")
@@ -36,15 +42,35 @@ class Settings(BaseSettings):
     recheck_interval_seconds: float = Field(default=5.0, gt=0, description="Timer re-checking running tasks")
 
     # Engine and models (workers)
-    model_sonnet: str = "claude-sonnet-4-5"
-    model_opus: str = "claude-opus-4-1"
-    model_haiku: str = "claude-haiku-4-5"
+    # Empty model ids mean "the newest of that family the installed anthropic SDK knows",
+    # resolved by the claude engine (config stays free of the SDK import).
+    model_sonnet: str = Field(default="", description="Model id for 'sonnet'; empty: newest known")
+    model_opus: str = Field(default="", description="Model id for 'opus'; empty: newest known")
+    model_haiku: str = Field(default="", description="Model id for 'haiku'; empty: newest known")
     anthropic_base_url: str = Field(default="", description="Override of the Messages API endpoint")
     agents_dir: str = Field(default="", description="Folder of worker definitions; default: shipped ones")
+    claude_max_turns: int = Field(default=40, ge=1, description="Model turns per worker run")
+    claude_max_tokens_total: int = Field(default=400_000, ge=1, description="Input+output tokens per run")
+    claude_timeout_seconds: float = Field(default=1500.0, gt=0, description="Wall clock per run")
+    claude_max_output_tokens: int = Field(default=8192, ge=1, description="max_tokens of each request")
+    claude_max_retries: int = Field(default=4, ge=0, description="SDK retries on 429, 529 and 5xx")
+    bash_path: str = Field(
+        default=os.defpath,
+        validation_alias=AliasChoices("DEVOPS_BASH_PATH", "PATH"),
+        description="PATH of the claude engine's Bash tool; default: the worker's own PATH",
+    )
+    workspace_dir: str = Field(default="/workspace", description="Worker's workspace (volume or clone)")
+    kubernetes_version: str = Field(default="1.36", description="Schema version for manifest checks")
+    artifacts_max_bytes: int = Field(default=900 * 1024, ge=0, description="Cap of artifacts ConfigMap")
+    validator_timeout_seconds: float = Field(default=120.0, gt=0, description="Per validator run")
 
     # Observability
     metrics_port: int = Field(default=8080, description="Prometheus metrics; 0 disables")
     health_port: int = Field(default=8081, description="kopf liveness endpoint; 0 disables")
+
+    # Operator process (kopf)
+    peering: str = Field(default="", description="kopf peering name for replicas; empty: standalone")
+    watch_namespaces: list[str] = Field(default=[], description="Namespaces to watch; empty: all")
 
 
 class Secrets(BaseSettings):

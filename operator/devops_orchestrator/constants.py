@@ -20,6 +20,10 @@ LABEL_ATTEMPT = f"{GROUP}/attempt"
 LABEL_COMPONENT = f"{GROUP}/component"  # "briefing", "result", "artifacts"
 ANNOTATION_RETRY = f"{GROUP}/retry"
 ANNOTATION_TASK_MESSAGE = f"{GROUP}/task-message"  # the original Redis string, verbatim
+ANNOTATION_TASK_ID = f"{GROUP}/task-id"  # the Redis task id of a kubectl-created task
+ANNOTATION_TAKEN_BY = f"{GROUP}/taken-by"  # agent id of the bridge that took the task
+ANNOTATION_REDIS_PUBLISHED = f"{GROUP}/redis-published"  # "true" once the result is out
+LABEL_SOURCE = f"{GROUP}/source"  # "redis" on tasks the bridge created
 FINALIZER = f"{GROUP}/finalizer"
 
 # --- Workers ------------------------------------------------------------------------
@@ -70,6 +74,16 @@ def agent_info_key(agent_id: str) -> str:
 
 def agent_heartbeat_key(agent_id: str) -> str:
     return f"agents:heartbeat:{agent_id}"
+
+
+def bridge_logged_key(task_id: str) -> str:
+    """Our SET of milestone ids already logged for a task (not in the protocol)."""
+    return f"devops:bridge:logged:{task_id}"
+
+
+def bridge_published_key(task_id: str) -> str:
+    """Our marker that a task's final result was published (not in the protocol)."""
+    return f"devops:bridge:published:{task_id}"
 
 
 HEARTBEAT_TTL_SECONDS = 30

@@ -1,0 +1,45 @@
+"""`python -m devcluster up|down|status|kubeconfig`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from devcluster import launcher
+from devcluster.readiness import NotReadyError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="devcluster", description=__doc__)
+    parser.add_argument("command", choices=["up", "down", "status", "kubeconfig"])
+    parser.add_argument("--state-dir", type=Path, default=None,
+                        help="default: $DEVCLUSTER_STATE_DIR or <repo>/.devcluster")
+    args = parser.parse_args(argv)
+    if args.command == "up":
+        try:
+            info = launcher.up(args.state_dir)
+        except NotReadyError as exc:
+            print(f"devcluster: failed to start: {exc}", file=sys.stderr)
+            return 1
+        how = f"started in {info.started_in:.1f}s" if info.started_in else "already running"
+        print(f"devcluster {how}: {info.server}\nexport KUBECONFIG={info.kubeconfig}")
+        print(f"kubectl: {info.bin_dir / 'kubectl'}")
+    elif args.command == "down":
+        killed = launcher.down(args.state_dir)
+        print("devcluster stopped" + (f" (killed stragglers {killed})" if killed else ""))
+    elif args.command == "status":
+        states = launcher.status(args.state_dir)
+        for component, pid in states.items():
+            print(f"{component:<24} {'running pid ' + str(pid) if pid else 'stopped'}")
+        return 0 if all(states.values()) else 3
+    else:
+        found = launcher.info(args.state_dir)
+        if found is None:
+            return 1
+        print(found.kubeconfig)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Runs one container: `python -m devcluster.sandbox <spec.json>`.
+
+In a private mount (and UTS) namespace it bind-mounts the pod's volumes at their
+mountPaths, sets the hostname to the pod name, drops to runAsUser/runAsGroup and execs
+the command. The spec is written by the node agent (see container.py).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+MS_RDONLY = 0x1
+MS_REMOUNT = 0x20
+MS_BIND = 0x1000
+MS_REC = 0x4000
+MS_PRIVATE = 0x40000
+
+EXIT_START_ERROR = 128
+EXIT_NOT_FOUND = 127
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _mount(source: str | None, target: str, flags: int) -> None:
+    src = source.encode() if source else None
+    _check(_libc.mount(src, target.encode(), None, flags, None), f"mount {source} {target}")
+
+
+def _prepare_target(source: Path, target: Path) -> None:
+    if source.is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            target.touch()
+
+
+def enter_namespaces(hostname: str) -> None:
+    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWUTS), "unshare")
+    _mount("none", "/", MS_REC | MS_PRIVATE)  # nothing we mount leaks to the host
+    socket.sethostname(hostname)
+
+
+def bind_mounts(mounts: list[dict[str, Any]]) -> None:
+    # Parents before children, so /data/sub lands inside the /data volume.
+    for m in sorted(mounts, key=lambda m: len(Path(m["target"]).parts)):
+        source, target = Path(m["source"]), Path(m["target"])
+        _prepare_target(source, target)
+        _mount(str(source), str(target), MS_BIND | MS_REC)
+        if m.get("readOnly"):
+            _mount(None, str(target), MS_BIND | MS_REMOUNT | MS_RDONLY)
+
+
+def drop_privileges(uid: int | None, gid: int | None, groups: list[int]) -> None:
+    if uid is None and gid is None and not groups:
+        return
+    os.setgroups(groups)
+    if gid is not None:
+        os.setgid(gid)
+    if uid is not None:
+        os.setuid(uid)
+
+
+def run(spec: dict[str, Any]) -> int:
+    try:
+        enter_namespaces(spec["hostname"])
+        bind_mounts(spec["mounts"])
+        if spec.get("cwd"):
+            Path(spec["cwd"]).mkdir(parents=True, exist_ok=True)
+        drop_privileges(spec.get("uid"), spec.get("gid"), spec.get("groups") or [])
+        if spec.get("cwd"):
+            os.chdir(spec["cwd"])
+    except OSError as exc:
+        print(f"devcluster sandbox: cannot start container: {exc}", file=sys.stderr, flush=True)
+        return EXIT_START_ERROR
+    argv: list[str] = spec["argv"]
+    try:
+        os.execvpe(argv[0], argv, spec["env"])
+    except FileNotFoundError:
+        print(f'devcluster sandbox: exec: "{argv[0]}": executable file not found in $PATH',
+              file=sys.stderr, flush=True)
+        return EXIT_NOT_FOUND
+    except OSError as exc:
+        print(f"devcluster sandbox: exec {argv[0]}: {exc}", file=sys.stderr, flush=True)
+        return EXIT_START_ERROR
+    return EXIT_START_ERROR  # not reached: exec replaced us
+
+
+def main() -> None:
+    spec = json.loads(Path(sys.argv[1]).read_text())
+    sys.exit(run(spec))
+
+
+if __name__ == "__main__":
+    main()

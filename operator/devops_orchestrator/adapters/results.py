@@ -1,0 +1,63 @@
+"""Worker results, read from where the workers store them.
+
+Each worker attempt writes a ConfigMap `<job-name>-result` in the task's namespace,
+labelled with the task and `component=result`, holding `result.json` (a WorkerResult)
+and, when the attempt failed, `error` (a readable reason). This is the only module
+that knows that layout."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from devops_orchestrator.adapters import kube
+from devops_orchestrator.constants import LABEL_COMPONENT, LABEL_TASK
+from devops_orchestrator.models import WorkerResult
+
+RESULT_SUFFIX = "-result"
+RESULT_KEY = "result.json"
+ERROR_KEY = "error"
+
+
+@dataclass(frozen=True)
+class StoredResults:
+    """By Job name: the results workers stored, and the errors they reported (or that
+    reading their result ran into)."""
+
+    results: dict[str, WorkerResult] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def result_selector(task_name: str) -> str:
+    return f"{LABEL_TASK}={task_name},{LABEL_COMPONENT}=result"
+
+
+def parse_result_configmap(data: dict[str, str]) -> tuple[WorkerResult | None, str | None]:
+    """The result and the error stored in one result ConfigMap's `data` (pure)."""
+    error = data.get(ERROR_KEY) or None
+    raw = data.get(RESULT_KEY)
+    if raw is None:
+        return None, error
+    try:
+        return WorkerResult.model_validate(json.loads(raw)), error
+    except (ValueError, ValidationError) as exc:
+        reason = f"unreadable {RESULT_KEY}: {str(exc).splitlines()[0]}"
+        return None, f"{error}; {reason}" if error else reason
+
+
+def read_results(namespace: str, task_name: str) -> StoredResults:
+    """Every result stored for the task's worker attempts, keyed by Job name."""
+    stored = StoredResults()
+    for cm in kube.list_configmaps(namespace, result_selector(task_name)):
+        name: str = cm.get("metadata", {}).get("name", "")
+        if not name.endswith(RESULT_SUFFIX):
+            continue
+        job_name = name[: -len(RESULT_SUFFIX)]
+        result, error = parse_result_configmap(cm.get("data") or {})
+        if result is not None:
+            stored.results[job_name] = result
+        if error:
+            stored.errors[job_name] = error
+    return stored

@@ -1,0 +1,99 @@
+"""What the orchestrator tells one worker: the task plus what earlier stages produced."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from devops_orchestrator.core.aggregate import build_deployment_info
+from devops_orchestrator.models import Briefing, DevOpsTaskSpec, WorkerResult
+
+_MAX_FILES_LISTED = 50
+_MAX_FILES_PASSED = 200
+_MAX_ISSUES_PASSED = 20
+_MAX_EXTRA_BYTES = 8 * 1024
+# Worker-specific fields later stages need; other extras stay out of the briefing, which
+# travels in one environment variable (a single one is limited to 128 KiB by Linux).
+_PASSED_EXTRAS = ("docker_config", "ci_pipeline", "deployment_info", "image", "deploy_target")
+
+
+def build_prompt(
+    spec: DevOpsTaskSpec, worker: str, previous_results: Mapping[str, WorkerResult]
+) -> str:
+    """The brief for `worker`, written as a domain orchestrator would hand over work."""
+    lines = [f"You are the {worker} of the DevOps domain. Your part of the task:", ""]
+    lines += [f"Task: {spec.description.strip()}"]
+    if spec.requirements:
+        lines += ["", "Requirements:", *(f"- {item}" for item in spec.requirements)]
+    if spec.context:
+        context = json.dumps(spec.context, sort_keys=True, default=str)
+        lines += ["", f"Context: {context}"]
+    if previous_results:
+        lines += ["", "Earlier stages already did this (build on it, do not redo it):"]
+        for name, result in previous_results.items():
+            lines += _render_previous(name, result)
+        info = build_deployment_info(previous_results)
+        if info:
+            lines += ["", "Known so far: " + json.dumps(info, sort_keys=True, default=str)]
+    lines += ["", "Do only the part that belongs to your role; report files and issues."]
+    return "\n".join(lines)
+
+
+def _render_previous(name: str, result: WorkerResult) -> list[str]:
+    lines = [f"- {name}: {result.summary.strip() or '(no summary)'}"]
+    files = [*result.files_created, *result.files_modified]
+    if files:
+        shown = ", ".join(files[:_MAX_FILES_LISTED])
+        more = len(files) - _MAX_FILES_LISTED
+        lines.append(f"  files: {shown}" + (f" (and {more} more)" if more > 0 else ""))
+    return lines
+
+
+def build_briefing(
+    *,
+    spec: DevOpsTaskSpec,
+    task_name: str,
+    task_uid: str,
+    namespace: str,
+    worker: str,
+    attempt: int,
+    job_name: str,
+    result_configmap: str,
+    previous_results: Mapping[str, WorkerResult],
+) -> Briefing:
+    """The full Briefing a worker Job receives in DEVOPS_BRIEFING."""
+    context: dict[str, Any] = dict(spec.context)
+    return Briefing(
+        task_name=task_name,
+        task_uid=task_uid,
+        namespace=namespace,
+        worker=worker,
+        attempt=attempt,
+        job_name=job_name,
+        description=spec.description,
+        requirements=list(spec.requirements),
+        context=context,
+        engine=spec.engine,
+        workspace=spec.workspace,
+        previous_results={w: compact_for_briefing(r) for w, r in previous_results.items()},
+        prompt=build_prompt(spec, worker, previous_results),
+        result_configmap=result_configmap,
+    )
+
+
+def compact_for_briefing(result: WorkerResult) -> WorkerResult:
+    """An earlier worker's result cut to what a later worker needs."""
+    extras = result.model_extra or {}
+    kept = {
+        key: extras[key]
+        for key in _PASSED_EXTRAS
+        if key in extras and len(json.dumps(extras[key], default=str)) <= _MAX_EXTRA_BYTES
+    }
+    return WorkerResult(
+        files_created=result.files_created[:_MAX_FILES_PASSED],
+        files_modified=result.files_modified[:_MAX_FILES_PASSED],
+        summary=result.summary[:2000],
+        issues=result.issues[:_MAX_ISSUES_PASSED],
+        **kept,
+    )

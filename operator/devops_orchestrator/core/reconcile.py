@@ -1,0 +1,427 @@
+"""The reconciler's decision: from one Observation to the new status and the actions.
+
+One pass, JobSet style: rebuild each worker's state from the stored status and the
+owned Jobs, open the next stage when the previous one is done, apply the task-level
+policies (deadline, cancel, outcome), render the status, and derive the events from
+the difference with the previous status, so a repeated pass emits nothing.
+
+Retries: `maxRetries` counts retries, so a worker gets `maxRetries + 1` attempts per
+round. The retry annotation starts a new round for failed and skipped workers; attempt
+numbers (and so Job names) continue after the highest one used."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from devops_orchestrator.core.aggregate import aggregate
+from devops_orchestrator.core.briefing import build_briefing
+from devops_orchestrator.core.decision import (
+    Decision,
+    EventToEmit,
+    JobToCreate,
+    Observation,
+    ObservedJob,
+)
+from devops_orchestrator.core.jobs import build_result_configmap_name
+from devops_orchestrator.core.planning import Plan, PlanError, build_plan, prerequisites
+from devops_orchestrator.core.routing import route
+from devops_orchestrator.core.status import (
+    WorkerState,
+    compact_result,
+    format_time,
+    parse_plan,
+    parse_time,
+    parse_workers,
+    render_plan,
+)
+from devops_orchestrator.core.status_render import StatusParts, render_status, status_changed
+from devops_orchestrator.core.workers import (
+    WorkerStep,
+    advance_worker,
+    reset_worker,
+    start_worker,
+    stop_worker,
+)
+from devops_orchestrator.models import FINAL_PHASES, TaskPhase, WorkerPhase, WorkerResult
+
+NORMAL, WARNING = "Normal", "Warning"
+_RERUN = frozenset({WorkerPhase.FAILED, WorkerPhase.SKIPPED, WorkerPhase.CANCELLED})
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    phase: TaskPhase
+    reason: str
+    message: str
+
+
+def decide(obs: Observation) -> Decision:
+    """Compute the whole new status of a DevOpsTask and what to create, stop and emit.
+
+    Pure and level-based: the same Observation always gives the same Decision."""
+    prev = obs.status
+    prev_phase = _task_phase(prev.get("phase"))
+    states = parse_workers(prev.get("workers"))
+    plan = parse_plan(prev.get("plan"))
+    plan_dict: Any = prev.get("plan")
+    started_at: str | None = prev.get("startedAt")
+    completed_at: str | None = prev.get("completedAt")
+    # An annotation already there on the first pass is the baseline, not a request.
+    token = prev.get("retryToken") if prev.get("phase") else obs.retry_token
+    events: list[EventToEmit] = []
+
+    if prev_phase in FINAL_PHASES and _retry_requested(obs, token):
+        token = obs.retry_token
+        rerun = [w for w, s in states.items() if s.phase in _RERUN]
+        if plan is None or rerun:
+            highest = _highest_attempts(obs.jobs)
+            states = {
+                w: reset_worker(s, highest.get(w, 0)) if w in rerun else s
+                for w, s in states.items()
+            }
+            prev_phase, started_at, completed_at = TaskPhase.RUNNING, None, None
+            what = ", ".join(rerun) if plan is not None else "routing"
+            events.append(EventToEmit(NORMAL, "RetryRequested", f"Retrying: {what}"))
+
+    if prev_phase in FINAL_PHASES:
+        return _keep_final(obs, token)
+
+    if plan is None:
+        routing = route(obs.spec, obs.definitions)
+        if routing.error is not None:
+            return _not_planned(obs, token, "NoWorkerMatched", routing.error, events)
+        try:
+            plan = build_plan(routing.workers, obs.definitions, obs.spec.strategy)
+        except PlanError as exc:
+            return _not_planned(obs, token, "InvalidPlan", str(exc), events)
+        plan_dict = render_plan(plan, routing)
+        events.append(EventToEmit(NORMAL, "Planned", f"Planned {render_stages(plan)}"))
+    started_at = started_at or format_time(obs.now)
+    deadline = (parse_time(started_at) or obs.now) + timedelta(seconds=obs.spec.timeout_seconds)
+
+    before = {w: states.get(w) or WorkerState(name=w) for w in plan.workers}
+    steps, outcome = _apply_policies(obs, plan, _advance_started(obs, plan, before), deadline)
+    if outcome is None:
+        steps = _open_next_stage(obs, plan, steps)
+    after = {w: step.state for w, step in steps.items()}
+    results = _succeeded_results(obs, after)
+    final = outcome is not None
+    if final:
+        completed_at = completed_at or format_time(obs.now)
+
+    create = () if final else _jobs_to_create(obs, plan, steps, results, deadline)
+    events += build_worker_events(before, after, plan)
+    if final and outcome is not None:
+        events.append(_final_event(outcome))
+    result = _build_result(plan, after, results, final)
+    parts = StatusParts(
+        phase=outcome.phase if outcome else TaskPhase.RUNNING,
+        reason=outcome.reason if outcome else "WorkersRunning",
+        message=outcome.message if outcome else render_running_message(plan, after),
+        plan=plan_dict,
+        plan_message=f"Planned {render_stages(plan)}",
+        workers=[after[w] for w in plan.workers],
+        result=result,
+        started_at=started_at,
+        completed_at=completed_at,
+        retry_token=token,
+    )
+    status = render_status(obs, parts)
+    waits = [s.recheck_after for s in steps.values() if s.recheck_after is not None]
+    remaining = max(1.0, (deadline - obs.now).total_seconds())
+    return Decision(
+        status=status,
+        create=create,
+        stop=_unfinished_jobs(obs.jobs) if final else (),
+        events=tuple(events),
+        requeue_after=None if final else min([remaining, *waits]),
+        finished=final,
+        changed=status_changed(prev, status),
+        extra={"result": result} if final and result is not None else {},
+    )
+
+
+# --- Task-level policies --------------------------------------------------------------
+
+
+def _task_phase(value: Any) -> TaskPhase | None:
+    try:
+        return TaskPhase(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _retry_requested(obs: Observation, handled: Any) -> bool:
+    return not obs.spec.cancel and obs.retry_token is not None and obs.retry_token != handled
+
+
+def _highest_attempts(jobs: Sequence[ObservedJob]) -> dict[str, int]:
+    highest: dict[str, int] = {}
+    for job in jobs:
+        highest[job.worker] = max(highest.get(job.worker, 0), job.attempt)
+    return highest
+
+
+def _apply_policies(
+    obs: Observation, plan: Plan, steps: dict[str, WorkerStep], deadline: datetime
+) -> tuple[dict[str, WorkerStep], _Outcome | None]:
+    """The task's final outcome reached in this pass (None while work remains); cancel
+    and the deadline end the workers that are not done."""
+    if obs.spec.cancel:
+        outcome = _Outcome(TaskPhase.CANCELLED, "Cancelled", "Cancelled by spec.cancel")
+        return _stop_all(steps, WorkerPhase.CANCELLED, outcome.message, obs.now), outcome
+    if all(steps[w].state.final for w in plan.workers):
+        return steps, _final_outcome(plan, steps)
+    if obs.now >= deadline:
+        message = f"Deadline exceeded: not finished within {obs.spec.timeout_seconds}s"
+        outcome = _Outcome(TaskPhase.FAILED, "DeadlineExceeded", message)
+        return _stop_all(steps, WorkerPhase.FAILED, "task deadline exceeded", obs.now), outcome
+    return steps, None
+
+
+def _stop_all(
+    steps: Mapping[str, WorkerStep], phase: WorkerPhase, reason: str, now: datetime
+) -> dict[str, WorkerStep]:
+    return {w: WorkerStep(stop_worker(s.state, phase, reason, now)) for w, s in steps.items()}
+
+
+def _final_outcome(plan: Plan, steps: Mapping[str, WorkerStep]) -> _Outcome:
+    states = [steps[w].state for w in plan.workers]
+    good = [s.name for s in states if s.phase == WorkerPhase.SUCCEEDED]
+    bad = [f"{s.name} {s.phase.value.lower()}: {s.error}" for s in states if s.name not in good]
+    total = len(states)
+    if len(good) == total:
+        return _Outcome(TaskPhase.SUCCEEDED, "Succeeded", f"All {total} workers succeeded")
+    if not good:
+        return _Outcome(TaskPhase.FAILED, "WorkersFailed", "No worker succeeded: " + "; ".join(bad))
+    message = f"{len(good)}/{total} workers succeeded; " + "; ".join(bad)
+    return _Outcome(TaskPhase.PARTIALLY_SUCCEEDED, "PartiallySucceeded", message)
+
+
+def _final_event(outcome: _Outcome) -> EventToEmit:
+    reason = {
+        "Succeeded": "Completed",
+        "DeadlineExceeded": "DeadlineExceeded",
+        "Cancelled": "Cancelled",
+        "PartiallySucceeded": "PartiallySucceeded",
+    }.get(outcome.reason, "Failed")
+    kind = NORMAL if reason in ("Completed", "Cancelled") else WARNING
+    return EventToEmit(kind, reason, outcome.message)
+
+
+# --- Workers ---------------------------------------------------------------------------
+
+
+def _advance_started(
+    obs: Observation, plan: Plan, before: Mapping[str, WorkerState]
+) -> dict[str, WorkerStep]:
+    """Advance the started workers from their Jobs; skip those not started whose
+    prerequisite did not succeed."""
+    by_worker: dict[str, list[ObservedJob]] = {w: [] for w in plan.workers}
+    for job in obs.jobs:
+        if job.worker in by_worker:
+            by_worker[job.worker].append(job)
+    max_attempts = obs.spec.max_retries + 1
+    steps = {
+        w: advance_worker(
+            before[w],
+            task_name=obs.name,
+            jobs=by_worker[w],
+            results=obs.results,
+            max_attempts=max_attempts,
+            now=obs.now,
+        )
+        for w in plan.workers
+    }
+    for worker in plan.workers:  # plan order: a skip is seen by the workers after it
+        state = steps[worker].state
+        if state.final or state.attempts:
+            continue
+        failed = [p for p in prerequisites(worker, plan) if steps[p].state.phase in _RERUN]
+        if failed:
+            reason = f"prerequisite {', '.join(failed)} did not succeed"
+            steps[worker] = WorkerStep(stop_worker(state, WorkerPhase.SKIPPED, reason, obs.now))
+    return steps
+
+
+def _open_next_stage(
+    obs: Observation, plan: Plan, steps: Mapping[str, WorkerStep]
+) -> dict[str, WorkerStep]:
+    """Start the workers of the first stage not done; every earlier stage is done."""
+    steps = dict(steps)
+    for stage in plan.stages:
+        if all(steps[w].state.final for w in stage):
+            continue
+        for worker in stage:
+            state = steps[worker].state
+            if not state.final and state.attempts == 0:
+                steps[worker] = start_worker(state, task_name=obs.name, now=obs.now)
+        break
+    return steps
+
+
+def _succeeded_results(
+    obs: Observation, states: Mapping[str, WorkerState]
+) -> dict[str, WorkerResult]:
+    """Results of succeeded workers: as stored by their Job, else as the status
+    remembers them (the result ConfigMap was removed)."""
+    results: dict[str, WorkerResult] = {}
+    for worker, state in states.items():
+        if state.phase == WorkerPhase.SUCCEEDED:
+            stored = obs.results.get(state.job_name or "")
+            results[worker] = stored if stored is not None else state.as_result()
+    return results
+
+
+def _jobs_to_create(
+    obs: Observation,
+    plan: Plan,
+    steps: Mapping[str, WorkerStep],
+    results: Mapping[str, WorkerResult],
+    deadline: datetime,
+) -> tuple[JobToCreate, ...]:
+    remaining = max(1, int((deadline - obs.now).total_seconds()))
+    jobs: list[JobToCreate] = []
+    for worker in plan.workers:
+        step = steps[worker]
+        if step.create_attempt is None or step.state.job_name is None:
+            continue
+        stage = plan.stage_of(worker)
+        earlier = {w: results[w] for s in plan.stages[:stage] for w in s if w in results}
+        job_name = step.state.job_name
+        briefing = build_briefing(
+            spec=obs.spec,
+            task_name=obs.name,
+            task_uid=obs.uid,
+            namespace=obs.namespace,
+            worker=worker,
+            attempt=step.create_attempt,
+            job_name=job_name,
+            result_configmap=build_result_configmap_name(job_name),
+            previous_results=earlier,
+        )
+        jobs.append(JobToCreate(worker, step.create_attempt, job_name, briefing, remaining))
+    return tuple(jobs)
+
+
+def _unfinished_jobs(jobs: Sequence[ObservedJob]) -> tuple[str, ...]:
+    return tuple(job.name for job in jobs if not job.succeeded and not job.failed)
+
+
+def build_worker_events(
+    before: Mapping[str, WorkerState], after: Mapping[str, WorkerState], plan: Plan
+) -> list[EventToEmit]:
+    """Events for the workers' transitions between two passes."""
+    events: list[EventToEmit] = []
+    for worker in plan.workers:
+        old, new = before[worker], after[worker]
+        if new.job_name and new.job_name != old.job_name and not new.final:
+            attempt = new.last_attempt
+            if new.phase == WorkerPhase.RETRYING:
+                text = f"{worker}: {new.error}; retrying as Job {new.job_name} (attempt {attempt})"
+                events.append(EventToEmit(WARNING, "WorkerRetrying", text))
+            else:
+                text = f"{worker} started: Job {new.job_name} (attempt {attempt})"
+                events.append(EventToEmit(NORMAL, "WorkerStarted", text))
+        if new.phase == old.phase:
+            continue
+        if new.phase == WorkerPhase.SUCCEEDED:
+            text = f"{worker} succeeded: {new.summary or 'done'}"
+            events.append(EventToEmit(NORMAL, "WorkerSucceeded", text))
+        elif new.phase == WorkerPhase.FAILED:
+            events.append(EventToEmit(WARNING, "WorkerFailed", f"{worker} failed: {new.error}"))
+        elif new.phase == WorkerPhase.SKIPPED:
+            events.append(EventToEmit(WARNING, "WorkerSkipped", f"{worker} skipped: {new.error}"))
+    return events
+
+
+def _build_result(
+    plan: Plan,
+    states: Mapping[str, WorkerState],
+    results: Mapping[str, WorkerResult],
+    final: bool,
+) -> dict[str, Any] | None:
+    """The result object: when final, or while running once some worker succeeded (then
+    its status is `partial`)."""
+    if not final and not results:
+        return None
+    failed = {
+        w: s.error or s.phase.value.lower()
+        for w, s in states.items()
+        if s.phase in (WorkerPhase.FAILED, WorkerPhase.CANCELLED) and s.attempts
+    }
+    skipped = {
+        w: s.error or s.phase.value.lower()
+        for w, s in states.items()
+        if s.final and s.phase != WorkerPhase.SUCCEEDED and w not in failed
+    }
+    aggregated = aggregate(plan, results, failed, skipped)
+    if not final:
+        aggregated = aggregated.model_copy(update={"status": "partial"})
+    return compact_result(aggregated)
+
+
+# --- Messages ---------------------------------------------------------------------------
+
+
+def render_stages(plan: Plan) -> str:
+    return " -> ".join("[" + ", ".join(stage) + "]" for stage in plan.stages)
+
+
+def render_running_message(plan: Plan, states: Mapping[str, WorkerState]) -> str:
+    for index, stage in enumerate(plan.stages, start=1):
+        active = [w for w in stage if not states[w].final]
+        if active:
+            return f"Stage {index}/{len(plan.stages)} running: {', '.join(active)}"
+    return "Running"
+
+
+# --- Special passes -----------------------------------------------------------------------
+
+
+def _keep_final(obs: Observation, token: Any) -> Decision:
+    """A final phase is sticky: no new Jobs; only bookkeeping fields may move, and any Job
+    still running (a stop that did not happen) is stopped again."""
+    status = dict(obs.status)
+    status["observedGeneration"] = obs.generation
+    status["retryToken"] = token
+    return Decision(
+        status=status,
+        stop=_unfinished_jobs(obs.jobs),
+        changed=status_changed(obs.status, status),
+    )
+
+
+def _not_planned(
+    obs: Observation, token: Any, reason: str, message: str, events: list[EventToEmit]
+) -> Decision:
+    now = format_time(obs.now)
+    parts = StatusParts(
+        phase=TaskPhase.FAILED,
+        reason=reason,
+        message=message,
+        plan=None,
+        plan_message=message,
+        workers=[],
+        result=compact_result(
+            aggregate(Plan(stages=()), {}, {}, {}).model_copy(
+                update={"summary": message, "issues": [{"severity": "error", "message": message}]}
+            )
+        ),
+        started_at=obs.status.get("startedAt") or now,
+        completed_at=now,
+        retry_token=token,
+        planned=False,
+    )
+    status = render_status(obs, parts)
+    events = [*events, EventToEmit(WARNING, reason, message)]
+    return Decision(
+        status=status,
+        events=tuple(events),
+        finished=True,
+        changed=status_changed(obs.status, status),
+        extra={"result": status["result"]},
+    )

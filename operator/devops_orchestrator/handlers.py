@@ -1,0 +1,98 @@
+"""kopf handlers: decorators that unpack their arguments and call the reconciler.
+
+Every trigger leads to the same level-based pass (`reconcile.Reconciler`):
+- the task was created, changed (spec, the retry annotation) or found at start-up;
+- a timer, every `recheck_interval_seconds`, while the task is not final;
+- any event of a Job we own (label managed-by), for the task named in its labels;
+- the Decision's own `requeue_after` (deadlines), scheduled by the reconciler.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import kopf
+
+from devops_orchestrator import metrics
+from devops_orchestrator.adapters import kube
+from devops_orchestrator.config import get_settings
+from devops_orchestrator.constants import (
+    API_VERSION,
+    GROUP,
+    KIND,
+    LABEL_MANAGED_BY,
+    MANAGED_BY,
+    PLURAL,
+    VERSION,
+)
+from devops_orchestrator.core.jobs import build_job_config
+from devops_orchestrator.definitions import load_definitions
+from devops_orchestrator.models import FINAL_PHASES
+from devops_orchestrator.reconcile import Reconciler
+
+logger = logging.getLogger(__name__)
+_settings = get_settings()
+_TASKS = (GROUP, VERSION, PLURAL)
+_OWNED_JOBS = {LABEL_MANAGED_BY: MANAGED_BY}
+
+
+def _reconciler(memo: Any) -> Reconciler:
+    reconciler: Reconciler = memo["reconciler"]
+    return reconciler
+
+
+def _is_active(status: kopf.Status, **_: Any) -> bool:
+    return status.get("phase") not in FINAL_PHASES
+
+
+async def _reconcile(memo: Any, namespace: str | None, name: str) -> None:
+    if namespace is None:  # DevOpsTasks are namespaced; kopf types allow None
+        return
+    try:
+        await _reconciler(memo).reconcile(namespace, name)
+    except kube.RetryableError as exc:
+        raise kopf.TemporaryError(str(exc), delay=exc.delay) from exc
+    except kube.PermanentError as exc:
+        raise kopf.PermanentError(str(exc)) from exc
+
+
+@kopf.on.startup()
+async def configure(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> None:
+    # Our status is ours alone: kopf keeps its bookkeeping in annotations.
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage()
+    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage()
+    settings.posting.level = logging.INFO
+    settings.watching.server_timeout = 300
+    kube.api_client()  # fail at start-up, not on the first task, without credentials
+    memo["reconciler"] = Reconciler(build_job_config(_settings), load_definitions())
+    if metrics.start_metrics_server(_settings.metrics_port):
+        logger.info("metrics on :%d/metrics", _settings.metrics_port)
+
+
+@kopf.on.resume(*_TASKS)
+@kopf.on.create(*_TASKS)
+@kopf.on.update(*_TASKS)
+async def task_changed(memo: Any, namespace: str | None, name: str, **_: Any) -> None:
+    await _reconcile(memo, namespace, name)
+
+
+@kopf.timer(*_TASKS, interval=_settings.recheck_interval_seconds, when=_is_active)
+async def task_recheck(memo: Any, namespace: str | None, name: str, **_: Any) -> None:
+    await _reconcile(memo, namespace, name)
+
+
+@kopf.on.delete(*_TASKS, optional=True)
+async def task_deleted(memo: Any, namespace: str | None, name: str, **_: Any) -> None:
+    if namespace is not None:
+        _reconciler(memo).forget(namespace, name)
+
+
+@kopf.on.event("batch", "v1", "jobs", labels=_OWNED_JOBS)
+async def owned_job_event(memo: Any, namespace: str | None, meta: kopf.Meta, **_: Any) -> None:
+    if namespace is None:
+        return
+    # The owner reference holds the task's full name (its label may be shortened).
+    for owner in meta.get("ownerReferences") or []:
+        if owner.get("kind") == KIND and owner.get("apiVersion") == API_VERSION:
+            _reconciler(memo).trigger(namespace, owner["name"])

@@ -1,0 +1,34 @@
+"""What the generator knows about the application: the result of stack detection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Stack:
+    """An application's stack. `kind` picks the renderers; the rest fills them in."""
+
+    kind: str = "unknown"  # node, python, go, java, rust, static, unknown
+    app_name: str = "app"
+    framework: str = ""  # express, next, nest, fastapi, flask, django, spring-boot, axum, ...
+    language_version: str = ""  # "20", "3.12", "1.23", "21", "1.82"
+    package_manager: str = ""  # npm, yarn, pnpm, pip, poetry, go, maven, gradle, cargo
+    lockfile: str = ""
+    typescript: bool = False
+    entry: str = ""  # node: dist/index.js; python: module:attr; java: jar; go/rust: binary
+    server: str = ""  # python: uvicorn, gunicorn, python
+    port: int = 8080
+    port_source: str = "default"  # code, briefing, context, default
+    port_from_env: bool = False  # the code reads PORT from the environment
+    health_path: str | None = None
+    health_source: str = ""
+    build_command: str = ""
+    test_command: str = ""
+    lint_command: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        parts = [self.kind, self.framework, "typescript" if self.typescript else ""]
+        return "/".join(p for p in parts if p)

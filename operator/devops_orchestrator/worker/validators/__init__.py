@@ -1,0 +1,105 @@
+"""Validators: real tools over the files a worker created or changed.
+
+`validate_files(workspace, files)` picks, per file, every validator that applies:
+
+| file                                   | validator                                   |
+|----------------------------------------|---------------------------------------------|
+| Dockerfile, Dockerfile.*, *.Dockerfile | hadolint                                    |
+| .github/workflows/*.yml / *.yaml       | actionlint (+ shellcheck on `run:` scripts) |
+| compose.yaml, docker-compose*.yml, ... | YAML + compose schema + references          |
+| .gitlab-ci.yml                         | YAML + GitLab structure                     |
+| Jenkinsfile                            | declarative pipeline structure              |
+| any other *.yaml / *.yml               | YAML; Kubernetes schema when it has kind    |
+
+Findings come back as `Issue`s (severity, validator, rule, file, line). A validator whose
+tool is missing reports an error issue instead of passing silently."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path, PurePosixPath
+
+from devops_orchestrator.models import Issue, Severity
+from devops_orchestrator.worker.validators.actionlint import validate_workflows
+from devops_orchestrator.worker.validators.compose import validate_compose_files
+from devops_orchestrator.worker.validators.gitlab import validate_gitlab_files
+from devops_orchestrator.worker.validators.hadolint import validate_dockerfiles
+from devops_orchestrator.worker.validators.jenkins import validate_jenkinsfiles
+from devops_orchestrator.worker.validators.kubernetes import validate_manifests
+
+__all__ = ["classify", "has_errors", "validate_files"]
+
+Validator = Callable[[Path, Sequence[str]], list[Issue]]
+
+_VALIDATORS: dict[str, Validator] = {
+    "hadolint": validate_dockerfiles,
+    "actionlint": validate_workflows,
+    "compose": validate_compose_files,
+    "gitlab-ci": validate_gitlab_files,
+    "jenkinsfile": validate_jenkinsfiles,
+    "yaml": validate_manifests,
+}
+
+
+def classify(file: str) -> str | None:
+    """The validator a workspace-relative path belongs to, or None when none applies."""
+    path = PurePosixPath(file)
+    name = path.name
+    lower = name.lower()
+    if (
+        lower in ("dockerfile", "containerfile")
+        or lower.startswith("dockerfile.")
+        or (lower.endswith(".dockerfile"))
+    ):
+        return "hadolint"
+    is_yaml = lower.endswith((".yml", ".yaml"))
+    if is_yaml and path.parent.as_posix().endswith(".github/workflows"):
+        return "actionlint"
+    if is_yaml and (lower.startswith(("compose.", "docker-compose"))):
+        return "compose"
+    if lower == ".gitlab-ci.yml":
+        return "gitlab-ci"
+    if name == "Jenkinsfile" or lower.endswith(".jenkinsfile"):
+        return "jenkinsfile"
+    if is_yaml:
+        return "yaml"
+    return None
+
+
+def validate_files(workspace: Path, files: Sequence[str]) -> list[Issue]:
+    """Run every applicable validator on `files` (paths relative to `workspace`, or
+    absolute inside it). Files no validator knows are ignored; missing ones are errors."""
+    root = workspace.resolve()
+    groups: dict[str, list[str]] = {}
+    issues: list[Issue] = []
+    for file in files:
+        relative, problem = _relative(root, file)
+        if problem is not None:
+            issues.append(problem)
+            continue
+        kind = classify(relative)
+        if kind is not None:
+            groups.setdefault(kind, []).append(relative)
+    for kind, group in groups.items():
+        issues.extend(_VALIDATORS[kind](root, sorted(set(group))))
+    return issues
+
+
+def has_errors(issues: Sequence[Issue]) -> bool:
+    return any(issue.severity == Severity.ERROR for issue in issues)
+
+
+def _relative(root: Path, file: str) -> tuple[str, Issue | None]:
+    path = Path(file)
+    full = (path if path.is_absolute() else root / path).resolve()
+    if not full.is_relative_to(root):
+        return file, _problem(file, "the file is outside the workspace", "outside-workspace")
+    if not full.is_file():
+        return file, _problem(file, "the file does not exist", "missing-file")
+    return full.relative_to(root).as_posix(), None
+
+
+def _problem(file: str, message: str, rule: str) -> Issue:
+    return Issue(
+        severity=Severity.ERROR, validator="validate", rule=rule, file=file, message=message
+    )

@@ -1,0 +1,3 @@
+module github.com/agentnet/quotes
+
+go 1.23
