@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)/hack
 
-.PHONY: setup controlplane validators test test-unit lint cluster-up cluster-down redis-up redis-down demo bench reliability clean
+.PHONY: manifests setup controlplane validators test test-unit lint cluster-up cluster-down redis-up redis-down demo bench reliability clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ redis-up: setup
 
 redis-down:
 	$(PY) -m devcluster redis-down
+
+manifests:  ## refresh the kustomize copy of the CRD (kustomize cannot load files outside manifests/)
+	cp crds/devopstask.yaml manifests/crd/devopstask.yaml
 
 demo: setup controlplane  ## from a fresh clone to a finished task
 	$(PY) -m devcluster demo

@@ -12,10 +12,18 @@ from devcluster.readiness import NotReadyError
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="devcluster", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "status", "kubeconfig"])
-    parser.add_argument("--state-dir", type=Path, default=None,
-                        help="default: $DEVCLUSTER_STATE_DIR or <repo>/.devcluster")
+    parser.add_argument("command", choices=["up", "down", "status", "kubeconfig", "demo"])
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help="default: $DEVCLUSTER_STATE_DIR or <repo>/.devcluster",
+    )
     args = parser.parse_args(argv)
+    if args.command == "demo":  # hack/devcluster/demo.py
+        from devcluster.demo import run_demo
+
+        return run_demo(args.state_dir)
     if args.command == "up":
         try:
             info = launcher.up(args.state_dir)

@@ -14,8 +14,9 @@ def bin_dir() -> Path:
     override = os.environ.get("DEVCLUSTER_BIN_DIR")
     if override:
         return Path(override)
-    out = subprocess.run(["bash", str(BUILD_SCRIPT), "--print-bin"], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["bash", str(BUILD_SCRIPT), "--print-bin"], check=True, capture_output=True, text=True
+    ).stdout
     return Path(out.strip())
 
 

@@ -18,12 +18,18 @@ def etcd_argv(bin_dir: Path, paths: ClusterPaths, ports: Ports) -> list[str]:
     client = f"http://127.0.0.1:{ports.etcd_client}"
     peer = f"http://127.0.0.1:{ports.etcd_peer}"
     return [
-        str(bin_dir / "etcd"), "--name=devcluster", f"--data-dir={paths.etcd_data}",
-        f"--listen-client-urls={client}", f"--advertise-client-urls={client}",
-        f"--listen-peer-urls={peer}", f"--initial-advertise-peer-urls={peer}",
-        f"--initial-cluster=devcluster={peer}", "--log-level=warn",
+        str(bin_dir / "etcd"),
+        "--name=devcluster",
+        f"--data-dir={paths.etcd_data}",
+        f"--listen-client-urls={client}",
+        f"--advertise-client-urls={client}",
+        f"--listen-peer-urls={peer}",
+        f"--initial-advertise-peer-urls={peer}",
+        f"--initial-cluster=devcluster={peer}",
+        "--log-level=warn",
         # A throwaway dev cluster: no fsync per write keeps startup and tests fast.
-        "--unsafe-no-fsync", "--quota-backend-bytes=2147483648",
+        "--unsafe-no-fsync",
+        "--quota-backend-bytes=2147483648",
     ]
 
 
@@ -31,7 +37,8 @@ def apiserver_argv(bin_dir: Path, paths: ClusterPaths, ports: Ports) -> list[str
     return [
         str(bin_dir / "kube-apiserver"),
         f"--etcd-servers=http://127.0.0.1:{ports.etcd_client}",
-        "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+        "--bind-address=127.0.0.1",
+        "--advertise-address=127.0.0.1",
         f"--secure-port={ports.apiserver}",
         f"--tls-cert-file={paths.cert('apiserver')}",
         f"--tls-private-key-file={paths.key('apiserver')}",
@@ -47,7 +54,9 @@ def apiserver_argv(bin_dir: Path, paths: ClusterPaths, ports: Ports) -> list[str
         "--kubelet-preferred-address-types=InternalIP",
         # Loopback cannot be an Endpoints address; nothing in-cluster routes to it anyway.
         "--endpoint-reconciler-type=none",
-        "--allow-privileged=true", "--profiling=false", "--v=1",
+        "--allow-privileged=true",
+        "--profiling=false",
+        "--v=1",
     ]
 
 
@@ -58,15 +67,19 @@ def controller_manager_argv(bin_dir: Path, paths: ClusterPaths, ports: Ports) ->
         f"--kubeconfig={kubeconfig}",
         f"--authentication-kubeconfig={kubeconfig}",
         f"--authorization-kubeconfig={kubeconfig}",
-        "--bind-address=127.0.0.1", f"--secure-port={ports.controller_manager}",
+        "--bind-address=127.0.0.1",
+        f"--secure-port={ports.controller_manager}",
         f"--cert-dir={paths.root / 'controller-manager-certs'}",
-        "--controllers=*", "--use-service-account-credentials=true",
+        "--controllers=*",
+        "--use-service-account-credentials=true",
         f"--service-account-private-key-file={paths.key('sa')}",
         f"--root-ca-file={paths.cert('ca')}",
         f"--cluster-signing-cert-file={paths.cert('ca')}",
         f"--cluster-signing-key-file={paths.key('ca')}",
         f"--service-cluster-ip-range={SERVICE_CIDR}",
-        "--leader-elect=false", "--profiling=false", "--v=1",
+        "--leader-elect=false",
+        "--profiling=false",
+        "--v=1",
     ]
 
 
@@ -77,16 +90,22 @@ def scheduler_argv(bin_dir: Path, paths: ClusterPaths, ports: Ports) -> list[str
         f"--kubeconfig={kubeconfig}",
         f"--authentication-kubeconfig={kubeconfig}",
         f"--authorization-kubeconfig={kubeconfig}",
-        "--bind-address=127.0.0.1", f"--secure-port={ports.scheduler}",
+        "--bind-address=127.0.0.1",
+        f"--secure-port={ports.scheduler}",
         f"--cert-dir={paths.root / 'scheduler-certs'}",
-        "--leader-elect=false", "--profiling=false", "--v=1",
+        "--leader-elect=false",
+        "--profiling=false",
+        "--v=1",
     ]
 
 
 def nodeagent_argv(paths: ClusterPaths, ports: Ports) -> list[str]:
     return [
-        sys.executable, "-m", "devcluster.nodeagent",
-        f"--state-dir={paths.root}", f"--node-name={NODE_NAME}",
+        sys.executable,
+        "-m",
+        "devcluster.nodeagent",
+        f"--state-dir={paths.root}",
+        f"--node-name={NODE_NAME}",
         f"--kubelet-port={ports.kubelet}",
         f"--server=https://127.0.0.1:{ports.apiserver}",
     ]

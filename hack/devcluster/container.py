@@ -23,8 +23,9 @@ class ContainerProcess:
         self.log = log
 
     @classmethod
-    def start(cls, spec: dict[str, Any], spec_file: Path, log: Path,
-              helper_env: Mapping[str, str]) -> ContainerProcess:
+    def start(
+        cls, spec: dict[str, Any], spec_file: Path, log: Path, helper_env: Mapping[str, str]
+    ) -> ContainerProcess:
         spec_file.parent.mkdir(parents=True, exist_ok=True)
         spec_file.write_text(json.dumps(spec))
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -32,8 +33,12 @@ class ContainerProcess:
         with open(log, "ab") as out:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "devcluster.sandbox", str(spec_file)],
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
-                start_new_session=True, close_fds=True,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+                close_fds=True,
             )
         (spec_file.parent / f"{spec_file.stem}.pid").write_text(str(proc.pid))
         return cls(proc, log)

@@ -13,13 +13,15 @@ def _b64(path: Path) -> str:
     return base64.b64encode(path.read_bytes()).decode()
 
 
-def build_kubeconfig(server: str, ca: Path, user: dict[str, Any], name: str = "devcluster"
-                     ) -> dict[str, Any]:
+def build_kubeconfig(
+    server: str, ca: Path, user: dict[str, Any], name: str = "devcluster"
+) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": name, "cluster": {
-            "server": server, "certificate-authority-data": _b64(ca)}}],
+        "clusters": [
+            {"name": name, "cluster": {"server": server, "certificate-authority-data": _b64(ca)}}
+        ],
         "users": [{"name": name, "user": user}],
         "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
         "current-context": name,

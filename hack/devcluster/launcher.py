@@ -28,6 +28,7 @@ from devcluster.state import (
 HACK_DIR = Path(__file__).resolve().parents[1]
 START_TIMEOUT = float(os.environ.get("DEVCLUSTER_START_TIMEOUT", "120"))
 LOG_TAIL_LINES = 40
+FIRST_WAVE = ("etcd", "kube-apiserver", "nodeagent")
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,10 @@ def _choose_ports(paths: ClusterPaths) -> Ports:
     ports = Ports(
         etcd_client=etcd_client or processes.free_port(),
         etcd_peer=etcd_peer or processes.free_port(),
-        apiserver=processes.free_port(), controller_manager=processes.free_port(),
-        scheduler=processes.free_port(), kubelet=processes.free_port(),
+        apiserver=processes.free_port(),
+        controller_manager=processes.free_port(),
+        scheduler=processes.free_port(),
+        kubelet=processes.free_port(),
     )
     save_ports(paths, ports)
     return ports
@@ -70,8 +73,12 @@ def _choose_ports(paths: ClusterPaths) -> Ports:
 
 def _write_kubeconfigs(paths: ClusterPaths, server: str) -> None:
     ca = paths.cert("ca")
-    for name, cert in (("admin", "admin"), ("controller-manager", "controller-manager"),
-                       ("scheduler", "scheduler"), ("nodeagent", "admin")):
+    for name, cert in (
+        ("admin", "admin"),
+        ("controller-manager", "controller-manager"),
+        ("scheduler", "scheduler"),
+        ("nodeagent", "admin"),
+    ):
         config = build_kubeconfig(server, ca, cert_user(paths.cert(cert), paths.key(cert)))
         target = paths.kubeconfig if name == "admin" else paths.component_kubeconfig(name)
         write_kubeconfig(target, config)
@@ -124,25 +131,39 @@ def _wait_ready(paths: ClusterPaths, ports: Ports, components: tuple[str, ...]) 
     def dead() -> str | None:
         return _first_dead(paths, components)
 
+    order = [c for c in COMPONENTS if c in components]
+    if "nodeagent" in order and "kube-apiserver" in order:  # the node needs the apiserver
+        order.remove("nodeagent")
+        order.append("nodeagent")
+
     checks = {
         "etcd": lambda: readiness.etcd_healthy(ports.etcd_client),
         "kube-apiserver": lambda: readiness.answers_ok(ports.apiserver, "/readyz", ca_ctx),
         "kube-controller-manager": lambda: readiness.answers_ok(
-            ports.controller_manager, "/healthz", insecure),
+            ports.controller_manager, "/healthz", insecure
+        ),
         "kube-scheduler": lambda: readiness.answers_ok(ports.scheduler, "/healthz", insecure),
         "nodeagent": lambda: _node_ready(paths, ports),
     }
     deadline = time.monotonic() + START_TIMEOUT
-    for component in components:
+    for component in order:
         wait_until(component, checks[component], max(deadline - time.monotonic(), 1), dead)
     if "kube-controller-manager" in components:
-        wait_until("the default service account", lambda: _default_service_account(paths, ports),
-                   max(deadline - time.monotonic(), 1), dead)
+        wait_until(
+            "the default service account",
+            lambda: _default_service_account(paths, ports),
+            max(deadline - time.monotonic(), 1),
+            dead,
+        )
 
 
 def _spawn(component: str, bins: Path, paths: ClusterPaths, ports: Ports) -> None:
-    processes.spawn(argv_for(component, bins, paths, ports), paths.log(component),
-                    paths.pid(component), _component_env(paths))
+    processes.spawn(
+        argv_for(component, bins, paths, ports),
+        paths.log(component),
+        paths.pid(component),
+        _component_env(paths),
+    )
 
 
 def info(state_dir: Path | None = None, bins: Path | None = None) -> ClusterInfo | None:
@@ -150,8 +171,14 @@ def info(state_dir: Path | None = None, bins: Path | None = None) -> ClusterInfo
     ports = load_ports(paths)
     if ports is None:
         return None
-    return ClusterInfo(paths.root, paths.kubeconfig, f"https://127.0.0.1:{ports.apiserver}",
-                       bins or default_bin_dir(), ports, 0.0)
+    return ClusterInfo(
+        paths.root,
+        paths.kubeconfig,
+        f"https://127.0.0.1:{ports.apiserver}",
+        bins or default_bin_dir(),
+        ports,
+        0.0,
+    )
 
 
 def is_up(state_dir: Path | None = None) -> bool:
@@ -173,8 +200,9 @@ def up(state_dir: Path | None = None, bins: Path | None = None) -> ClusterInfo:
         return found
     missing = missing_binaries(bins)
     if missing:
-        raise NotReadyError(f"missing binaries in {bins}: {', '.join(missing)} "
-                            "(run `make controlplane`)")
+        raise NotReadyError(
+            f"missing binaries in {bins}: {', '.join(missing)} (run `make controlplane`)"
+        )
     down(paths.root)  # a half-running cluster: start over (keeps data and PKI)
     started = time.monotonic()
     paths.make_dirs()
@@ -182,26 +210,33 @@ def up(state_dir: Path | None = None, bins: Path | None = None) -> ClusterInfo:
     ports = _choose_ports(paths)
     server = f"https://127.0.0.1:{ports.apiserver}"
     _write_kubeconfigs(paths, server)
-    for component in COMPONENTS:
-        paths.log(component).unlink(missing_ok=True)
-        _spawn(component, bins, paths, ports)
     try:
-        _wait_ready(paths, ports, COMPONENTS)
+        # The controllers' delegated authn needs RBAC bootstrapped: start them second.
+        for wave in (FIRST_WAVE, tuple(c for c in COMPONENTS if c not in FIRST_WAVE)):
+            for component in wave:
+                paths.log(component).unlink(missing_ok=True)
+                _spawn(component, bins, paths, ports)
+            _wait_ready(paths, ports, wave)
     except NotReadyError as exc:
-        failing = _first_dead(paths) or _failing_component(str(exc))
+        failing = _failing_component(str(exc))
         tail = log_tail(paths, failing)
         down(paths.root)
         raise NotReadyError(f"{exc}\n--- last lines of {paths.log(failing)} ---\n{tail}") from exc
-    return ClusterInfo(paths.root, paths.kubeconfig, server, bins, ports,
-                       time.monotonic() - started)
+    return ClusterInfo(
+        paths.root, paths.kubeconfig, server, bins, ports, time.monotonic() - started
+    )
 
 
 def _failing_component(message: str) -> str:
-    return next((c for c in COMPONENTS if c in message), "kube-apiserver")
+    """'X exited while waiting for Y' blames X; 'timed out ... waiting for Y' blames Y."""
+    dead = next((c for c in COMPONENTS if message.startswith(c)), None)
+    waited = next((c for c in COMPONENTS if message.endswith(f"waiting for {c}")), None)
+    return dead or waited or "kube-controller-manager"
 
 
-def restart_apiserver(state_dir: Path | None = None, bins: Path | None = None,
-                      down_seconds: float = 0.0) -> None:
+def restart_apiserver(
+    state_dir: Path | None = None, bins: Path | None = None, down_seconds: float = 0.0
+) -> None:
     """Stop kube-apiserver and start it again on the same port, keeping etcd."""
     paths = _paths(state_dir)
     ports = load_ports(paths)

@@ -30,8 +30,14 @@ def micro_time(now: datetime | None = None) -> str:
 
 
 def _condition(kind: str, status: str, reason: str, message: str, now: str) -> dict[str, str]:
-    return {"type": kind, "status": status, "reason": reason, "message": message,
-            "lastHeartbeatTime": now, "lastTransitionTime": now}
+    return {
+        "type": kind,
+        "status": status,
+        "reason": reason,
+        "message": message,
+        "lastHeartbeatTime": now,
+        "lastTransitionTime": now,
+    }
 
 
 def build_node_status(kubelet_port: int, now: str) -> dict[str, Any]:
@@ -68,9 +74,15 @@ def build_node(name: str, kubelet_port: int, now: str) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Node",
-        "metadata": {"name": name, "labels": {
-            "kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
-            "kubernetes.io/arch": arch, "devcluster.agentnet.dev/node-agent": "true"}},
+        "metadata": {
+            "name": name,
+            "labels": {
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": arch,
+                "devcluster.agentnet.dev/node-agent": "true",
+            },
+        },
         "spec": {},
         "status": build_node_status(kubelet_port, now),
     }
@@ -81,11 +93,18 @@ def build_lease(node: dict[str, Any], now: str) -> dict[str, Any]:
     return {
         "apiVersion": "coordination.k8s.io/v1",
         "kind": "Lease",
-        "metadata": {"name": meta["name"], "namespace": "kube-node-lease",
-                     "ownerReferences": [{"apiVersion": "v1", "kind": "Node",
-                                          "name": meta["name"], "uid": meta["uid"]}]},
-        "spec": {"holderIdentity": meta["name"], "leaseDurationSeconds": LEASE_SECONDS,
-                 "renewTime": now},
+        "metadata": {
+            "name": meta["name"],
+            "namespace": "kube-node-lease",
+            "ownerReferences": [
+                {"apiVersion": "v1", "kind": "Node", "name": meta["name"], "uid": meta["uid"]}
+            ],
+        },
+        "spec": {
+            "holderIdentity": meta["name"],
+            "leaseDurationSeconds": LEASE_SECONDS,
+            "renewTime": now,
+        },
     }
 
 
@@ -102,15 +121,21 @@ class NodeHeartbeat:
     def register(self) -> None:
         now = rfc3339()
         try:
-            self.node = self.api.create("/api/v1/nodes", build_node(self.name, self.kubelet_port, now))
+            self.node = self.api.create(
+                "/api/v1/nodes", build_node(self.name, self.kubelet_port, now)
+            )
         except ApiError as exc:
             if exc.status != 409:
                 raise
             self.node = self.api.get(f"/api/v1/nodes/{self.name}")
         self.update_status()
         self.renew_lease()
-        log.info("node %s registered (kubelet port %d, pid %d)", self.name, self.kubelet_port,
-                 os.getpid())
+        log.info(
+            "node %s registered (kubelet port %d, pid %d)",
+            self.name,
+            self.kubelet_port,
+            os.getpid(),
+        )
 
     def update_status(self) -> None:
         status = build_node_status(self.kubelet_port, rfc3339())
@@ -124,8 +149,7 @@ class NodeHeartbeat:
         except ApiError as exc:
             if exc.status != 404:
                 raise
-            self.api.create("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
-                            lease)
+            self.api.create("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases", lease)
 
     def run(self) -> None:
         since_status = 0.0

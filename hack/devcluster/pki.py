@@ -26,19 +26,34 @@ class CertSpec:
 
 CERTS = (
     CertSpec(
-        "apiserver", "kube-apiserver", server=True,
-        sans=("IP:127.0.0.1", "IP:10.96.0.1", "DNS:localhost", "DNS:kubernetes",
-              "DNS:kubernetes.default", "DNS:kubernetes.default.svc",
-              "DNS:kubernetes.default.svc.cluster.local"),
+        "apiserver",
+        "kube-apiserver",
+        server=True,
+        sans=(
+            "IP:127.0.0.1",
+            "IP:10.96.0.1",
+            "DNS:localhost",
+            "DNS:kubernetes",
+            "DNS:kubernetes.default",
+            "DNS:kubernetes.default.svc",
+            "DNS:kubernetes.default.svc.cluster.local",
+        ),
     ),
     CertSpec("admin", "devcluster-admin", "system:masters", client=True),
     CertSpec("controller-manager", "system:kube-controller-manager", client=True),
     CertSpec("scheduler", "system:kube-scheduler", client=True),
-    CertSpec("apiserver-kubelet-client", "kube-apiserver-kubelet-client", "system:masters",
-             client=True),
+    CertSpec(
+        "apiserver-kubelet-client", "kube-apiserver-kubelet-client", "system:masters", client=True
+    ),
     # The node agent's kubelet API (`kubectl logs`): apiserver verifies it against the CA.
-    CertSpec("kubelet", f"system:node:{NODE_NAME}", "system:nodes", server=True, client=True,
-             sans=("IP:127.0.0.1", "DNS:localhost", f"DNS:{NODE_NAME}")),
+    CertSpec(
+        "kubelet",
+        f"system:node:{NODE_NAME}",
+        "system:nodes",
+        server=True,
+        client=True,
+        sans=("IP:127.0.0.1", "DNS:localhost", f"DNS:{NODE_NAME}"),
+    ),
 )
 
 
@@ -47,18 +62,32 @@ def _openssl(*args: str) -> None:
 
 
 def _ec_key(path: Path) -> None:
-    _openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
-             "-out", str(path))
+    _openssl(
+        "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", str(path)
+    )
     path.chmod(0o600)
 
 
 def _make_ca(paths: ClusterPaths) -> None:
     key, crt = paths.key("ca"), paths.cert("ca")
     _ec_key(key)
-    _openssl("req", "-x509", "-new", "-key", str(key), "-out", str(crt), "-days", DAYS,
-             "-subj", "/CN=devcluster-ca",
-             "-addext", "basicConstraints=critical,CA:TRUE",
-             "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature")
+    _openssl(
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        str(key),
+        "-out",
+        str(crt),
+        "-days",
+        DAYS,
+        "-subj",
+        "/CN=devcluster-ca",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
+    )
 
 
 def _subject(spec: CertSpec) -> str:
@@ -81,13 +110,30 @@ def _make_leaf(paths: ClusterPaths, spec: CertSpec) -> None:
         extfile.flush()
         csr = subprocess.run(
             ["openssl", "req", "-new", "-key", str(key), "-subj", _subject(spec)],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         ).stdout
         subprocess.run(
-            ["openssl", "x509", "-req", "-CA", str(paths.cert("ca")), "-CAkey",
-             str(paths.key("ca")), "-set_serial", str(secrets.randbits(62) + 1),
-             "-days", DAYS, "-extfile", extfile.name, "-out", str(crt)],
-            input=csr, check=True, capture_output=True,
+            [
+                "openssl",
+                "x509",
+                "-req",
+                "-CA",
+                str(paths.cert("ca")),
+                "-CAkey",
+                str(paths.key("ca")),
+                "-set_serial",
+                str(secrets.randbits(62) + 1),
+                "-days",
+                DAYS,
+                "-extfile",
+                extfile.name,
+                "-out",
+                str(crt),
+            ],
+            input=csr,
+            check=True,
+            capture_output=True,
         )
 
 

@@ -20,10 +20,12 @@ _VAR = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)|\$\$")
 
 def expand(value: str, env: dict[str, str]) -> str:
     """Kubernetes' $(VAR) expansion: known names are replaced, $$ escapes, the rest stays."""
+
     def sub(m: re.Match[str]) -> str:
         if m.group(0) == "$$":
             return "$"
         return env.get(m.group(1), m.group(0))
+
     return _VAR.sub(sub, value)
 
 
@@ -51,8 +53,10 @@ def field_value(pod: dict[str, Any], path: str) -> str:
         "metadata.uid": meta.get("uid", ""),
         "spec.nodeName": spec.get("nodeName", ""),
         "spec.serviceAccountName": spec.get("serviceAccountName", ""),
-        "status.hostIP": HOST_IP, "status.hostIPs": HOST_IP,
-        "status.podIP": POD_IP, "status.podIPs": POD_IP,
+        "status.hostIP": HOST_IP,
+        "status.hostIPs": HOST_IP,
+        "status.podIP": POD_IP,
+        "status.podIPs": POD_IP,
     }
     if path in simple:
         return str(simple[path])
@@ -65,8 +69,17 @@ def field_value(pod: dict[str, Any], path: str) -> str:
     raise PodSetupError("CreateContainerConfigError", f"unsupported fieldRef {path!r}")
 
 
-_SUFFIX = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "M": 10**6,
-           "G": 10**9, "T": 10**12, "m": 10**-3}
+_SUFFIX = {
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "m": 10**-3,
+}
 
 
 def quantity(text: str) -> float:
@@ -97,13 +110,20 @@ def _ref_value(kind: str, ref: dict[str, Any], namespace: str, fetch: Fetch) -> 
     if ref["key"] not in data:
         if optional:
             return None
-        raise PodSetupError("CreateContainerConfigError",
-                            f'couldn\'t find key {ref["key"]} in {kind} {namespace}/{ref["name"]}')
+        raise PodSetupError(
+            "CreateContainerConfigError",
+            f"couldn't find key {ref['key']} in {kind} {namespace}/{ref['name']}",
+        )
     return data[ref["key"]].decode(errors="replace")
 
 
-def resolve_env(pod: dict[str, Any], container: dict[str, Any], base: dict[str, str],
-                secrets: Fetch, configmaps: Fetch) -> dict[str, str]:
+def resolve_env(
+    pod: dict[str, Any],
+    container: dict[str, Any],
+    base: dict[str, str],
+    secrets: Fetch,
+    configmaps: Fetch,
+) -> dict[str, str]:
     namespace = pod["metadata"]["namespace"]
     env = dict(base)
     for source in container.get("envFrom") or []:
@@ -116,10 +136,11 @@ def resolve_env(pod: dict[str, Any], container: dict[str, Any], base: dict[str, 
             if obj is None:
                 if ref.get("optional"):
                     continue
-                raise PodSetupError("CreateContainerConfigError",
-                                    f'{kind[:-3]} "{ref["name"]}" not found')
-            for key, value in config_data(obj, secret=kind == "secretRef").items():
-                env[prefix + key] = value.decode(errors="replace")
+                raise PodSetupError(
+                    "CreateContainerConfigError", f'{kind[:-3]} "{ref["name"]}" not found'
+                )
+            for key, raw in config_data(obj, secret=kind == "secretRef").items():
+                env[prefix + key] = raw.decode(errors="replace")
     for var in container.get("env") or []:
         value_from = var.get("valueFrom")
         value: str | None

@@ -43,9 +43,12 @@ class ContainerState:
         self.to_waiting("ContainerCreating")
 
     def _terminated(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"exitCode": self.exit_code if self.exit_code is not None else 0,
-                               "reason": self.reason,
-                               "containerID": "", "finishedAt": self.finished_at}
+        out: dict[str, Any] = {
+            "exitCode": self.exit_code if self.exit_code is not None else 0,
+            "reason": self.reason,
+            "containerID": "",
+            "finishedAt": self.finished_at,
+        }
         if self.started_at:
             out["startedAt"] = self.started_at
         if self.message:
@@ -68,29 +71,46 @@ def build_container_status(c: ContainerState, pod_uid: str) -> dict[str, Any]:
         state = {"waiting": {"reason": c.reason, **({"message": c.message} if c.message else {})}}
     running = c.state == "running"
     return {
-        "name": c.name, "image": c.image, "imageID": "",
+        "name": c.name,
+        "image": c.image,
+        "imageID": "",
         "containerID": f"devcluster://{pod_uid}/{c.name}" if c.state != "waiting" else "",
-        "ready": running, "started": running, "restartCount": c.restart_count,
-        "state": state, "lastState": c.last_state,
+        "ready": running,
+        "started": running,
+        "restartCount": c.restart_count,
+        "state": state,
+        "lastState": c.last_state,
     }
 
 
-def _condition(kind: str, ok: bool, now: str, previous: dict[str, dict[str, Any]],
-               reason: str = "") -> dict[str, Any]:
+def _condition(
+    kind: str, ok: bool, now: str, previous: dict[str, dict[str, Any]], reason: str = ""
+) -> dict[str, Any]:
     status = "True" if ok else "False"
     old = previous.get(kind)
     since = old["lastTransitionTime"] if old and old.get("status") == status else now
-    out: dict[str, Any] = {"type": kind, "status": status, "lastProbeTime": None,
-                           "lastTransitionTime": since}
+    out: dict[str, Any] = {
+        "type": kind,
+        "status": status,
+        "lastProbeTime": None,
+        "lastTransitionTime": since,
+    }
     if reason and not ok:
         out["reason"] = reason
     return out
 
 
 def build_pod_status(
-    *, phase: str, pod_uid: str, init: list[ContainerState], main: list[ContainerState],
-    start_time: str, now: str, previous_conditions: list[dict[str, Any]] | None = None,
-    reason: str = "", message: str = "",
+    *,
+    phase: str,
+    pod_uid: str,
+    init: list[ContainerState],
+    main: list[ContainerState],
+    start_time: str,
+    now: str,
+    previous_conditions: list[dict[str, Any]] | None = None,
+    reason: str = "",
+    message: str = "",
 ) -> dict[str, Any]:
     previous = {c["type"]: c for c in previous_conditions or []}
     initialized = all(c.done_ok for c in init)
@@ -98,8 +118,10 @@ def build_pod_status(
     not_ready = "PodCompleted" if phase in ("Succeeded", "Failed") else "ContainersNotReady"
     status: dict[str, Any] = {
         "phase": phase,
-        "hostIP": HOST_IP, "hostIPs": [{"ip": HOST_IP}],
-        "podIP": POD_IP, "podIPs": [{"ip": POD_IP}],
+        "hostIP": HOST_IP,
+        "hostIPs": [{"ip": HOST_IP}],
+        "podIP": POD_IP,
+        "podIPs": [{"ip": POD_IP}],
         "startTime": start_time,
         "conditions": [
             _condition("PodReadyToStartContainers", True, now, previous),

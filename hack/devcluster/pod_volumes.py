@@ -13,8 +13,15 @@ from devcluster.pod_env import Fetch, config_data, field_value
 from devcluster.pod_setup_error import PodSetupError
 
 TokenRequester = Callable[[str, int, list[str]], str]  # (serviceAccount, seconds, audiences)
-SUPPORTED = ("emptyDir", "configMap", "secret", "projected", "downwardAPI",
-             "persistentVolumeClaim", "hostPath")
+SUPPORTED = (
+    "emptyDir",
+    "configMap",
+    "secret",
+    "projected",
+    "downwardAPI",
+    "persistentVolumeClaim",
+    "hostPath",
+)
 
 
 class MissingReferenceError(PodSetupError):
@@ -60,15 +67,17 @@ def _write(directory: Path, relative: str, data: bytes, mode: int) -> None:
     target.chmod(mode)
 
 
-def _fetch_keys(kind: str, fetch: Fetch, namespace: str, ref: dict[str, Any],
-                name_key: str) -> dict[str, bytes] | None:
+def _fetch_keys(
+    kind: str, fetch: Fetch, namespace: str, ref: dict[str, Any], name_key: str
+) -> dict[str, bytes] | None:
     name = ref[name_key]
     obj = fetch(namespace, name)
     if obj is None:
         if ref.get("optional"):
             return None
-        raise MissingReferenceError("CreateContainerConfigError",
-                                    f'{kind} "{name}" not found in {namespace}')
+        raise MissingReferenceError(
+            "CreateContainerConfigError", f'{kind} "{name}" not found in {namespace}'
+        )
     return config_data(obj, secret=kind == "secret")
 
 
@@ -82,8 +91,9 @@ def _project_keys(target: Path, data: dict[str, bytes], ref: dict[str, Any], mod
         if item["key"] not in data:
             if ref.get("optional"):
                 continue
-            raise MissingReferenceError("CreateContainerConfigError",
-                                        f"key {item['key']!r} not found")
+            raise MissingReferenceError(
+                "CreateContainerConfigError", f"key {item['key']!r} not found"
+            )
         _write(target, item["path"], data[item["key"]], item.get("mode", mode))
 
 
@@ -104,8 +114,7 @@ def _projected(ctx: VolumeContext, target: Path, spec: dict[str, Any], out: Volu
             if data is not None:
                 _project_keys(target, data, source["secret"], mode)
         elif "configMap" in source:
-            data = _fetch_keys("configmap", ctx.configmaps, namespace, source["configMap"],
-                               "name")
+            data = _fetch_keys("configmap", ctx.configmaps, namespace, source["configMap"], "name")
             if data is not None:
                 _project_keys(target, data, source["configMap"], mode)
         elif "downwardAPI" in source:
@@ -113,26 +122,32 @@ def _projected(ctx: VolumeContext, target: Path, spec: dict[str, Any], out: Volu
         elif "serviceAccountToken" in source:
             sat = source["serviceAccountToken"]
             audiences = [sat["audience"]] if sat.get("audience") else []
-            token = ctx.request_token(ctx.pod["spec"].get("serviceAccountName") or "default",
-                                      int(sat.get("expirationSeconds", 3607)), audiences)
+            token = ctx.request_token(
+                ctx.pod["spec"].get("serviceAccountName") or "default",
+                int(sat.get("expirationSeconds", 3607)),
+                audiences,
+            )
             _write(target, sat["path"], token.encode(), mode)
             if not audiences:
                 out.service_account_token = token
         else:
-            raise PodSetupError("UnsupportedVolume", f"projected source {sorted(source)} "
-                                "is not supported by the devcluster node agent")
+            raise PodSetupError(
+                "UnsupportedVolume",
+                f"projected source {sorted(source)} is not supported by the devcluster node agent",
+            )
 
 
 def _claim_dir(ctx: VolumeContext, claim: str) -> Path:
     namespace = ctx.pod["metadata"]["namespace"]
     pvc = ctx.pvcs(namespace, claim)
     if pvc is None:
-        raise MissingReferenceError("CreateContainerConfigError",
-                                    f'persistentvolumeclaim "{claim}" not found')
+        raise MissingReferenceError(
+            "CreateContainerConfigError", f'persistentvolumeclaim "{claim}" not found'
+        )
     volume_name = (pvc.get("spec") or {}).get("volumeName")
     if volume_name:
         pv = ctx.persistent_volume(volume_name)
-        host_path = ((pv or {}).get("spec") or {}).get("hostPath", {}).get("path")
+        host_path: str | None = ((pv or {}).get("spec") or {}).get("hostPath", {}).get("path")
         if host_path:
             Path(host_path).mkdir(parents=True, exist_ok=True)
             return Path(host_path)
@@ -164,8 +179,10 @@ def materialize_volumes(ctx: VolumeContext) -> Volumes:
         kind = next((k for k in SUPPORTED if k in volume), None)
         if kind is None:
             other = sorted(set(volume) - {"name"})
-            raise PodSetupError("UnsupportedVolume", f"volume {name!r}: type {other} is not "
-                                "supported by the devcluster node agent")
+            raise PodSetupError(
+                "UnsupportedVolume",
+                f"volume {name!r}: type {other} is not supported by the devcluster node agent",
+            )
         if kind == "persistentVolumeClaim":
             out.paths[name] = _claim_dir(ctx, volume[kind]["claimName"])
             continue

@@ -32,8 +32,13 @@ def default_container(directory: Path) -> str | None:
     return names[0] if names else None
 
 
-def find_log(paths: ClusterPaths, namespace: str, pod: str, container: str | None = None,
-             previous: bool = False) -> Path | None:
+def find_log(
+    paths: ClusterPaths,
+    namespace: str,
+    pod: str,
+    container: str | None = None,
+    previous: bool = False,
+) -> Path | None:
     """The current (or previous) attempt's log of a container; None when there is none."""
     directory = pod_dir(paths, namespace, pod)
     container = container or default_container(directory)
@@ -49,9 +54,16 @@ def find_log(paths: ClusterPaths, namespace: str, pod: str, container: str | Non
     return attempts[-1][1] if attempts else None
 
 
-def read_log(paths: ClusterPaths, namespace: str, pod: str, container: str | None = None,
-             previous: bool = False) -> str:
+def read_log(
+    paths: ClusterPaths,
+    namespace: str,
+    pod: str,
+    container: str | None = None,
+    previous: bool = False,
+) -> str:
     path = find_log(paths, namespace, pod, container, previous)
     if path is None:
-        raise FileNotFoundError(f"no log for {namespace}/{pod} container {container or '(default)'}")
+        raise FileNotFoundError(
+            f"no log for {namespace}/{pod} container {container or '(default)'}"
+        )
     return path.read_text(errors="replace")

@@ -14,8 +14,9 @@ class NotReadyError(RuntimeError):
     """A component did not become ready (or died) in time."""
 
 
-def client_context(ca: Path | None, cert: Path | None = None, key: Path | None = None
-                   ) -> ssl.SSLContext:
+def client_context(
+    ca: Path | None, cert: Path | None = None, key: Path | None = None
+) -> ssl.SSLContext:
     ctx = ssl.create_default_context(cafile=str(ca) if ca else None)
     if ca is None:  # components' self-signed serving certs: health checks only
         ctx.check_hostname = False
@@ -25,8 +26,7 @@ def client_context(ca: Path | None, cert: Path | None = None, key: Path | None =
     return ctx
 
 
-def get(port: int, path: str, ctx: ssl.SSLContext | None, timeout: float = 2.0
-        ) -> tuple[int, str]:
+def get(port: int, path: str, ctx: ssl.SSLContext | None, timeout: float = 2.0) -> tuple[int, str]:
     conn: http.client.HTTPConnection
     if ctx is None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -56,8 +56,9 @@ def etcd_healthy(port: int) -> bool:
         return False
 
 
-def wait_until(what: str, check: Callable[[], bool], timeout: float,
-               still_running: Callable[[], str | None]) -> None:
+def wait_until(
+    what: str, check: Callable[[], bool], timeout: float, still_running: Callable[[], str | None]
+) -> None:
     """Poll check(); fail early when still_running() names a component that died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -32,19 +32,32 @@ class KubeRest:
         self.context.load_cert_chain(str(cert), str(key))
 
     def _connect(self, timeout: float | None) -> http.client.HTTPSConnection:
-        return http.client.HTTPSConnection(self.host, self.port, timeout=timeout,
-                                           context=self.context)
+        return http.client.HTTPSConnection(
+            self.host, self.port, timeout=timeout, context=self.context
+        )
 
     @staticmethod
     def _url(path: str, query: Mapping[str, str | int | bool] | None) -> str:
         if not query:
             return path
-        return path + "?" + urllib.parse.urlencode(
-            {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in query.items()})
+        return (
+            path
+            + "?"
+            + urllib.parse.urlencode(
+                {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in query.items()}
+            )
+        )
 
-    def request(self, method: str, path: str, body: Any = None, *, content_type: str = JSON,
-                query: Mapping[str, str | int | bool] | None = None, timeout: float = 30.0
-                ) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        content_type: str = JSON,
+        query: Mapping[str, str | int | bool] | None = None,
+        timeout: float = 30.0,
+    ) -> Any:
         conn = self._connect(timeout)
         try:
             payload = None if body is None else json.dumps(body).encode()
@@ -88,8 +101,7 @@ class KubeRest:
         timeout = float(query.get("timeoutSeconds", 60)) + 15
         conn = self._connect(timeout)
         try:
-            conn.request("GET", self._url(path, {**query, "watch": True}),
-                         headers={"Accept": JSON})
+            conn.request("GET", self._url(path, {**query, "watch": True}), headers={"Accept": JSON})
             resp = conn.getresponse()
             if resp.status >= 400:
                 raise ApiError(resp.status, resp.read().decode(errors="replace"))

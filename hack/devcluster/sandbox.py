@@ -91,8 +91,11 @@ def run(spec: dict[str, Any]) -> int:
     try:
         os.execvpe(argv[0], argv, spec["env"])
     except FileNotFoundError:
-        print(f'devcluster sandbox: exec: "{argv[0]}": executable file not found in $PATH',
-              file=sys.stderr, flush=True)
+        print(
+            f'devcluster sandbox: exec: "{argv[0]}": executable file not found in $PATH',
+            file=sys.stderr,
+            flush=True,
+        )
         return EXIT_NOT_FOUND
     except OSError as exc:
         print(f"devcluster sandbox: exec {argv[0]}: {exc}", file=sys.stderr, flush=True)

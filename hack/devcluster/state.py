@@ -82,7 +82,15 @@ class ClusterPaths:
         return self.pki / f"{name}.key"
 
     def make_dirs(self) -> None:
-        for d in (self.root, self.pki, self.etcd_data, self.logs, self.pids, self.pods, self.volumes):
+        for d in (
+            self.root,
+            self.pki,
+            self.etcd_data,
+            self.logs,
+            self.pids,
+            self.pods,
+            self.volumes,
+        ):
             d.mkdir(parents=True, exist_ok=True)
         self.etcd_data.chmod(0o700)  # etcd refuses a data dir readable by others
 

@@ -96,3 +96,6 @@ async def owned_job_event(memo: Any, namespace: str | None, meta: kopf.Meta, **_
     for owner in meta.get("ownerReferences") or []:
         if owner.get("kind") == KIND and owner.get("apiVersion") == API_VERSION:
             _reconciler(memo).trigger(namespace, owner["name"])
+
+
+from devops_orchestrator.bridge import handlers as _bridge  # noqa: E402, F401

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -128,6 +129,51 @@ def build_observation(
     )
 
 
+def build_log_excerpt(log: str, limit: int = 300) -> str:
+    """The last non-blank lines of a crashed worker's log, joined, at most `limit` long."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    text = " | ".join(lines[-3:])
+    return text if len(text) <= limit else "..." + text[-(limit - 3) :]
+
+
+def _crashed(job: Mapping[str, Any]) -> bool:
+    """Failed because its container exited non-zero (not a deadline, not a deletion)."""
+    failed = _condition(job, "Failed")
+    return failed is not None and failed.get("reason") in (
+        "BackoffLimitExceeded",
+        "PodFailurePolicy",
+    )
+
+
+_LOG_CACHE_SIZE = 512
+_log_cache: dict[str, str] = {}  # by Job uid: the log of a finished pod does not change
+_log_cache_lock = threading.Lock()
+
+
+def read_crash_messages(
+    namespace: str, jobs: Sequence[Mapping[str, Any]], errors: Mapping[str, str]
+) -> dict[str, str]:
+    """`errors` plus, for Jobs whose worker crashed without storing an error, the tail of
+    its log (read once per Job and remembered)."""
+    merged = dict(errors)
+    for job in jobs:
+        meta = job.get("metadata", {})
+        name, uid = meta.get("name", ""), meta.get("uid", "")
+        if name in merged or not _crashed(job):
+            continue
+        with _log_cache_lock:
+            cached = _log_cache.get(uid)
+        if cached is None:
+            cached = build_log_excerpt(kube.read_job_log_tail(namespace, name))
+            with _log_cache_lock:
+                if len(_log_cache) >= _LOG_CACHE_SIZE:
+                    _log_cache.pop(next(iter(_log_cache)))
+                _log_cache[uid] = cached
+        if cached:
+            merged[name] = cached
+    return merged
+
+
 # --------------------------------------------------------------------------------------
 # The status write
 # --------------------------------------------------------------------------------------
@@ -226,6 +272,8 @@ def run_pass(
 
     jobs = kube.list_jobs(namespace, f"{build_task_selector(name)},{LABEL_MANAGED_BY}={MANAGED_BY}")
     stored = results.read_results(namespace, name)
+    errors = read_crash_messages(namespace, jobs, stored.errors)
+    stored = results.StoredResults(results=stored.results, errors=errors)
     decision = decide(build_observation(task, spec, jobs, stored, definitions, now))
 
     uid: str = task["metadata"]["uid"]

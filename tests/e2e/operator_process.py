@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 READY_TIMEOUT = 60.0
+FAULTY_WORKER = Path(__file__).with_name("worker_with_faults.py")
+REAL_WORKER = [sys.executable, "-m", "devops_orchestrator.worker"]
 
 
 def free_port() -> int:
@@ -67,7 +69,9 @@ class OperatorProcess:
     def start(self) -> None:
         if self.process is not None and self.process.poll() is None:
             raise RuntimeError("the operator is already running")
-        env = build_operator_env(self.kubeconfig, self.health_port, self.metrics_port, self.settings)
+        env = build_operator_env(
+            self.kubeconfig, self.health_port, self.metrics_port, self.settings
+        )
         self.starts += 1
         with self.log_path.open("ab") as log:
             log.write(f"\n===== operator start #{self.starts} =====\n".encode())
@@ -136,3 +140,12 @@ class OperatorProcess:
 def worker_command_setting(argv: list[str]) -> dict[str, str]:
     """DEVOPS_WORKER_COMMAND for `argv` (pydantic-settings parses JSON lists)."""
     return {"DEVOPS_WORKER_COMMAND": json.dumps(argv)}
+
+
+def real_worker_settings() -> dict[str, str]:
+    return worker_command_setting(REAL_WORKER)
+
+
+def faulty_worker_settings() -> dict[str, str]:
+    """The real worker behind a wrapper that fails or delays it when a task asks."""
+    return worker_command_setting([sys.executable, str(FAULTY_WORKER)])

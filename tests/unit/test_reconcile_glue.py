@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from devops_orchestrator.adapters.results import parse_result_configmap
 from devops_orchestrator.constants import LABEL_ATTEMPT, LABEL_WORKER
 from devops_orchestrator.reconcile import (
+    build_log_excerpt,
     build_observed_job,
     build_status_patch,
     build_worker_durations,
@@ -136,3 +137,10 @@ def test_worker_durations_only_for_new_final_phases() -> None:
         }
     }
     assert build_worker_durations(old, new) == [("docker-worker", "Succeeded", 12.0)]
+
+
+def test_log_excerpt_keeps_the_last_lines_and_caps_length() -> None:
+    assert build_log_excerpt("a\n\nb\nc\nd\n") == "b | c | d"
+    assert build_log_excerpt("") == ""
+    long = build_log_excerpt("x" * 1000, limit=50)
+    assert len(long) == 50 and long.startswith("...")

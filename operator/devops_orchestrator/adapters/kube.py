@@ -206,3 +206,33 @@ def list_configmaps(namespace: str, label_selector: str) -> list[dict[str, Any]]
     )
     items: list[dict[str, Any]] = body.get("items", []) if body else []
     return items
+
+
+# --- Pods -------------------------------------------------------------------------------
+
+
+def read_job_log_tail(namespace: str, job_name: str, lines: int = 5) -> str:
+    """The last lines the newest pod of the Job wrote ('' when there is none to read)."""
+    api = client.CoreV1Api(api_client())
+    body = _call(
+        f"list pods of job {namespace}/{job_name}",
+        api.list_namespaced_pod,
+        namespace,
+        label_selector=f"batch.kubernetes.io/job-name={job_name}",
+    )
+    pods: list[dict[str, Any]] = body.get("items", []) if body else []
+    if not pods:
+        return ""
+    newest = max(pods, key=lambda p: p.get("metadata", {}).get("creationTimestamp", ""))
+    try:
+        response = api.read_namespaced_pod_log(
+            newest["metadata"]["name"], namespace, tail_lines=lines, _preload_content=False
+        )
+    except ApiException as exc:
+        if exc.status in (400, 404):  # not started, or already gone
+            return ""
+        raise map_api_exception(exc, f"read log of job {namespace}/{job_name}") from exc
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise RetryableError(f"read log of job {namespace}/{job_name}: {exc}") from exc
+    data: bytes = getattr(response, "data", b"") or b""
+    return data.decode("utf-8", errors="replace")

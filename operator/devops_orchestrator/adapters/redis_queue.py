@@ -11,11 +11,14 @@ from collections.abc import Mapping, Sequence
 from typing import cast
 
 import redis
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.retry import Retry
 
 from devops_orchestrator import constants as c
 
 MARKER_TTL_SECONDS = 7 * 24 * 3600
 SOCKET_MARGIN_SECONDS = 10.0  # socket timeout = block time + this: idle BLMOVEs stay quiet
+WRITE_SOCKET_TIMEOUT = 5.0
 
 Client = redis.Redis
 
@@ -69,21 +72,29 @@ return done
 """
 
 
-def connect(url: str, *, block_seconds: float = 0.0) -> Client:
-    """A client in bytes mode (queue items are compared byte for byte) whose socket
-    timeout outlives the longest blocking call made with it."""
+def connect(url: str, *, block_seconds: float | None = None) -> Client:
+    """A client in bytes mode (queue items are compared byte for byte). With
+    `block_seconds`, its socket timeout outlives the longest blocking call made with it.
+
+    redis-py's own retries are kept short (two quick ones for a blip): an outage is
+    the callers' business, who back off, report unreadiness and stay stoppable."""
+    timeout = WRITE_SOCKET_TIMEOUT
+    if block_seconds is not None:
+        timeout = block_seconds + SOCKET_MARGIN_SECONDS
     return redis.Redis.from_url(
         url,
-        socket_timeout=block_seconds + SOCKET_MARGIN_SECONDS,
+        socket_timeout=timeout,
         socket_connect_timeout=5.0,
         health_check_interval=30,
         decode_responses=False,
+        retry=Retry(ExponentialWithJitterBackoff(base=0.1, cap=1.0), 2),
     )
 
 
 def take(client: Client, *, block_seconds: float, domain: str = c.DOMAIN) -> bytes | None:
     """Atomically move the oldest pending item to the active list; None when idle."""
-    item = client.blmove(c.pending_key(domain), c.active_key(domain), block_seconds, "RIGHT", "LEFT")
+    pending, active = c.pending_key(domain), c.active_key(domain)
+    item = client.blmove(pending, active, block_seconds, "RIGHT", "LEFT")  # type: ignore[arg-type]
     return cast("bytes | None", item)
 
 
@@ -92,7 +103,7 @@ def active_items(client: Client, *, domain: str = c.DOMAIN) -> list[bytes]:
 
 
 def remove_active(client: Client, raw: bytes | str, *, domain: str = c.DOMAIN) -> int:
-    return int(cast(int, client.lrem(c.active_key(domain), 0, raw)))
+    return int(client.lrem(c.active_key(domain), 0, raw))  # type: ignore[arg-type]
 
 
 def dead_letter(

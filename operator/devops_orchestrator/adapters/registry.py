@@ -8,7 +8,6 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
 import redis
 
@@ -80,10 +79,10 @@ def deregister(client: redis.Redis, agent: Agent) -> None:
 
 def list_agents(client: redis.Redis) -> list[dict[str, str]]:
     """Every registered agent's info plus `healthy` (its heartbeat key exists)."""
-    ids = sorted(_text(x) for x in cast("set[bytes | str]", client.smembers(c.AGENTS_ALL)))
+    ids = sorted(_text(x) for x in client.smembers(c.AGENTS_ALL))
     out: list[dict[str, str]] = []
     for agent_id in ids:
-        raw = cast("dict[bytes | str, bytes | str]", client.hgetall(c.agent_info_key(agent_id)))
+        raw = client.hgetall(c.agent_info_key(agent_id))
         info = {_text(k): _text(v) for k, v in raw.items()}
         info.setdefault("agent_id", agent_id)
         info["healthy"] = "true" if client.exists(c.agent_heartbeat_key(agent_id)) else "false"

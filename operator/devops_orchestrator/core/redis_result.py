@@ -85,7 +85,7 @@ def _result_object(status: Mapping[str, Any], phase: str, message: str) -> dict[
     if isinstance(result, Mapping) and result.get("status") in ("completed", "partial", "failed"):
         return dict(result)
     outcome = {"Succeeded": "completed", "PartiallySucceeded": "partial"}.get(phase, "failed")
-    base = AggregatedResult(status=outcome, summary=message)  # type: ignore[arg-type]
+    base = AggregatedResult.model_validate({"status": outcome, "summary": message})
     merged = base.model_dump(mode="json")
     if isinstance(result, Mapping):
         merged.update({k: v for k, v in result.items() if k != "status"})
@@ -113,7 +113,8 @@ def build_milestones(spec: Mapping[str, Any], status: Mapping[str, Any]) -> list
         plan = ", ".join(workers)
         if isinstance(stages, list) and stages:
             plan = " -> ".join(
-                "[" + ", ".join(str(w) for w in stage) + "]" if isinstance(stage, list) else str(stage)
+                "[" + ", ".join(str(w) for w in stage) + "]" if isinstance(stage, list)
+                else str(stage)
                 for stage in stages
             )
         milestones.append(Milestone("planned", f"planned: {plan}"))

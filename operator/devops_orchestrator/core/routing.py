@@ -50,10 +50,7 @@ def route(spec: DevOpsTaskSpec, definitions: Sequence[AgentDefinition]) -> Routi
     if spec.workers:
         return _route_explicit(spec.workers, known)
     words = build_task_words(spec)
-    matched = {
-        definition.name: tuple(k for k in definition.keywords if find_phrase(words, stem_words(k)))
-        for definition in definitions
-    }
+    matched = {definition.name: _matched(definition, words) for definition in definitions}
     shared = _shared_keywords(definitions)
     own = {name: [k for k in keys if _norm(k) not in shared] for name, keys in matched.items()}
     if any(own.values()):
@@ -68,6 +65,17 @@ def route(spec: DevOpsTaskSpec, definitions: Sequence[AgentDefinition]) -> Routi
             for name in selected
         )
     )
+
+
+def _matched(definition: AgentDefinition, words: Sequence[str]) -> tuple[str, ...]:
+    """The definition's keywords found in `words`, one per stem ("container" and
+    "containerize" are the same word to the task)."""
+    found: dict[tuple[str, ...], str] = {}
+    for keyword in definition.keywords:
+        stems = stem_words(keyword)
+        if stems not in found and find_phrase(words, stems):
+            found[stems] = keyword
+    return tuple(found.values())
 
 
 def _route_explicit(requested: Sequence[str], known: Sequence[str]) -> RoutingDecision:

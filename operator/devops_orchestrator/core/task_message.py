@@ -63,7 +63,9 @@ def read_task_id(data: dict[str, Any]) -> str | None:
     task_id = data.get("task_id")
     if not isinstance(task_id, str) or not task_id.strip():
         return None
-    if len(task_id) > MAX_TASK_ID_CHARS or any(ch.isspace() or not ch.isprintable() for ch in task_id):
+    if len(task_id) > MAX_TASK_ID_CHARS:
+        return None
+    if any(ch.isspace() or not ch.isprintable() for ch in task_id):
         return None
     return task_id
 
@@ -94,7 +96,8 @@ def _shape_problem(data: dict[str, Any], max_description_chars: int) -> str | No
     if not description.strip():
         return "empty payload.description"
     if len(description) > max_description_chars:
-        return f"payload.description too long: {len(description)} > {max_description_chars} characters"
+        size = len(description)
+        return f"payload.description too long: {size} > {max_description_chars} characters"
     requirements = payload.get("requirements", [])
     if not isinstance(requirements, list) or not all(isinstance(r, str) for r in requirements):
         return "payload.requirements is not a list of strings"

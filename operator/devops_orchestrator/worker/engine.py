@@ -16,8 +16,9 @@ class Engine(Protocol):
 
     name: str
 
-    def run(self, briefing: Briefing, definition: AgentDefinition, workspace: Path) -> WorkerResult:
-        ...
+    def run(
+        self, briefing: Briefing, definition: AgentDefinition, workspace: Path
+    ) -> WorkerResult: ...
 
 
 class EngineError(RuntimeError):

@@ -3,10 +3,12 @@ group, a capped output and an environment that carries no secrets."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,9 +23,12 @@ _READER_GRACE_SECONDS = 5.0
 
 
 def build_env(workspace: Path, path: str) -> dict[str, str]:
-    """An allowlist, not a copy of the worker's environment: no API key, no tokens."""
+    """An allowlist, not a copy of the worker's environment: no API key, no tokens.
+    The interpreter's bin folder (where hadolint and actionlint live) comes first."""
+    scripts = str(Path(sys.executable).parent)
+    parts = [scripts, *(part for part in path.split(os.pathsep) if part and part != scripts)]
     return {
-        "PATH": path,
+        "PATH": os.pathsep.join(parts),
         "HOME": str(workspace),
         "PWD": str(workspace),
         "LANG": "C.UTF-8",
@@ -63,10 +68,8 @@ class _Capture:
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def run_command(

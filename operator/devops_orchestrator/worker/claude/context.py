@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from devops_orchestrator.models import Issue, Severity
 from devops_orchestrator.worker.claude.files import FileTracker
-from devops_orchestrator.worker.claude.sandbox import Sandbox, SandboxViolation
+from devops_orchestrator.worker.claude.sandbox import Sandbox, SandboxError
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,10 @@ class ToolContext:
     tracker: FileTracker
     limits: ToolLimits
     bash_path: str
+    secrets: tuple[str, ...] = ()  # redacted from every tool output
     issues: list[Issue] = field(default_factory=list)
 
-    def record_violation(self, tool: str, violation: SandboxViolation) -> None:
+    def record_violation(self, tool: str, violation: SandboxError) -> None:
         """A refused path becomes a warning of the result (once per tool and path)."""
         message = f"{tool} refused: {violation.path!r} is {violation.reason}"
         if all(issue.message != message for issue in self.issues):

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devops_orchestrator.worker.claude.sandbox import Sandbox, SandboxViolation
+from devops_orchestrator.worker.claude.sandbox import Sandbox, SandboxError
 
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn"})
 SNAPSHOT_MAX_FILES = 50_000
@@ -75,15 +75,13 @@ class FileTracker:
         for name in {*self.written, *claimed}:
             try:
                 resolved = self.sandbox.resolve(name)
-            except SandboxViolation:
+            except SandboxError:
                 continue
             if not resolved.is_file():
                 continue
             relative = self.sandbox.relative(resolved)
             if not self.existed_before(relative):
                 created.add(relative)
-            elif name in self.written or relative in self.written:
-                modified.add(relative)
-            elif _stamp(resolved) != self.before.get(relative):
+            elif relative in self.written or _stamp(resolved) != self.before.get(relative):
                 modified.add(relative)
         return sorted(created), sorted(modified)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-class SandboxViolation(ValueError):
+class SandboxError(ValueError):
     """A path that leads outside the workspace (`..`, absolute, or through a symlink)."""
 
     def __init__(self, path: str, reason: str = "outside the workspace") -> None:
@@ -26,15 +26,15 @@ class Sandbox:
         Symlinks are followed, dangling ones included, so a link pointing out of the
         workspace is refused just like `../x` or `/etc/x`."""
         if not path or "\x00" in path:
-            raise SandboxViolation(path, "not a usable path")
+            raise SandboxError(path, "not a usable path")
         if path.startswith("~"):
-            raise SandboxViolation(path, "a home-relative path, outside the workspace")
+            raise SandboxError(path, "a home-relative path, outside the workspace")
         candidate = Path(path)
         if not candidate.is_absolute():
             candidate = self.root / candidate
         resolved = candidate.resolve(strict=False)
         if not resolved.is_relative_to(self.root):
-            raise SandboxViolation(path)
+            raise SandboxError(path)
         return resolved
 
     def relative(self, resolved: Path) -> str:
@@ -44,6 +44,6 @@ class Sandbox:
     def contains(self, path: str) -> bool:
         try:
             self.resolve(path)
-        except SandboxViolation:
+        except SandboxError:
             return False
         return True

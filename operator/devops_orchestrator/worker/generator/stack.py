@@ -26,6 +26,7 @@ class Stack:
     build_command: str = ""
     test_command: str = ""
     lint_command: str = ""
+    build_outputs: list[str] = field(default_factory=list)  # copied from the build stage
     notes: list[str] = field(default_factory=list)
 
     @property

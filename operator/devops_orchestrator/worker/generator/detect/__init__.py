@@ -30,9 +30,18 @@ DETECTORS: tuple[Detector, ...] = (
 )
 
 _KIND_ALIASES = {
-    "nodejs": "node", "node": "node", "javascript": "node", "typescript": "node",
-    "python": "python", "go": "go", "golang": "go", "java": "java", "spring": "java",
-    "rust": "rust", "static": "static", "html": "static",
+    "nodejs": "node",
+    "node": "node",
+    "javascript": "node",
+    "typescript": "node",
+    "python": "python",
+    "go": "go",
+    "golang": "go",
+    "java": "java",
+    "spring": "java",
+    "rust": "rust",
+    "static": "static",
+    "html": "static",
 }
 
 
@@ -59,7 +68,9 @@ def _from_hints_only(workspace: Path, hints: Hints) -> Stack:
 def apply_hints(stack: Stack, hints: Hints) -> None:
     """Explicit instructions (context keys, then "Port: 3000"-style text) win over what
     the code says; a disagreement with the code is kept as a note."""
-    if hints.port is not None and hints.port != stack.port:
+    if hints.port is not None and hints.port != stack.port and stack.kind == "static":
+        stack.notes.append(f"a static site is served by nginx on {stack.port}, not {hints.port}")
+    elif hints.port is not None and hints.port != stack.port:
         if stack.port_source == "code" and not stack.port_from_env:
             stack.notes.append(
                 f"the task asks for port {hints.port} but the code listens on {stack.port}"

@@ -7,8 +7,22 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 SKIP_DIRS = frozenset(
-    {".git", "node_modules", "dist", "build", "target", ".venv", "venv", "__pycache__",
-     ".next", "vendor", ".terraform", "k8s", "terraform", ".github"}
+    {
+        ".git",
+        "node_modules",
+        "dist",
+        "build",
+        "target",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".next",
+        "vendor",
+        ".terraform",
+        "k8s",
+        "terraform",
+        ".github",
+    }
 )
 MAX_FILES = 400
 MAX_BYTES = 256 * 1024
@@ -36,9 +50,9 @@ def read_all(files: Iterable[Path]) -> list[tuple[Path, str]]:
     return [(f, f.read_text(encoding="utf-8", errors="replace")) for f in files]
 
 
-def find_port(sources: Sequence[tuple[Path, str]], patterns: Sequence[re.Pattern[str]]) -> (
-    int | None
-):
+def find_port(
+    sources: Sequence[tuple[Path, str]], patterns: Sequence[re.Pattern[str]]
+) -> int | None:
     """The first port any pattern finds, patterns in order of trust."""
     for pattern in patterns:
         for _, text in sources:

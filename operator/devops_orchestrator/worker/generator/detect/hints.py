@@ -106,8 +106,14 @@ def _from_context(hints: Hints, context: dict[str, Any]) -> None:
     port = text("port", "app_port", "container_port")
     if port.isdigit() and 0 < int(port) < 65536:
         hints.port, hints.port_source = int(port), "context"
-    version = text("node_version", "python_version", "go_version", "java_version",
-                   "rust_version", "language_version")
+    version = text(
+        "node_version",
+        "python_version",
+        "go_version",
+        "java_version",
+        "rust_version",
+        "language_version",
+    )
     hints.language_version = version or hints.language_version
     hints.entry = text("entry_point", "entrypoint", "entry") or hints.entry
     manager = text("package_manager").lower()

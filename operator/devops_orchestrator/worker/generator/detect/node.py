@@ -36,8 +36,9 @@ def detect_node(workspace: Path, hints: Hints) -> Stack | None:
     deps = {**package.get("devDependencies", {}), **package.get("dependencies", {})}
     scripts: dict[str, str] = package.get("scripts", {}) or {}
     stack = Stack(kind="node", app_name=dns_label(str(package.get("name", ""))) or "app")
-    stack.framework = next((f for f in ("next", "@nestjs/core", "express", "fastify", "koa")
-                            if f in deps), "").replace("@nestjs/core", "nest")
+    stack.framework = next(
+        (f for f in ("next", "@nestjs/core", "express", "fastify", "koa") if f in deps), ""
+    ).replace("@nestjs/core", "nest")
     stack.typescript = "typescript" in deps or (workspace / "tsconfig.json").is_file()
     stack.package_manager, stack.lockfile = "npm", ""
     for lockfile, manager in _LOCKFILES:
@@ -50,6 +51,7 @@ def detect_node(workspace: Path, hints: Hints) -> Stack | None:
     stack.test_command = f"{run} test" if "test" in scripts else ""
     stack.lint_command = f"{run} lint" if "lint" in scripts else ""
     stack.entry = _entry(workspace, package, stack)
+    stack.build_outputs = _build_outputs(workspace, stack) if stack.build_command else []
     sources = read_all(source_files(workspace, (".js", ".ts", ".mjs", ".cjs", ".mts")))
     stack.port_from_env = reads_port_env(sources)
     port = find_port(sources, _PORTS)
@@ -90,3 +92,13 @@ def _entry(workspace: Path, package: dict[str, Any], stack: Stack) -> str:
         if (workspace / candidate).is_file():
             return candidate
     return "index.js"
+
+
+def _build_outputs(workspace: Path, stack: Stack) -> list[str]:
+    """What the runtime stage copies from the build stage."""
+    if stack.framework == "next":
+        extra = [p.name for p in sorted(workspace.glob("next.config.*"))]
+        return [".next", *(["public"] if (workspace / "public").is_dir() else []), *extra]
+    if "/" in stack.entry:
+        return [stack.entry.split("/", 1)[0]]
+    return []

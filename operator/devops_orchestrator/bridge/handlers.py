@@ -1,0 +1,59 @@
+"""kopf handlers of the Redis bridge: start and stop it with the operator, feed it every
+DevOpsTask event, report Redis reachability in the health probe. Decorators only."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import kopf
+
+from devops_orchestrator.bridge.runtime import Bridge
+from devops_orchestrator.bridge.store import KubeTaskStore
+from devops_orchestrator.config import get_settings
+from devops_orchestrator.constants import GROUP, PLURAL, VERSION
+
+_state: dict[str, Bridge] = {}
+
+
+def current_bridge() -> Bridge | None:
+    """The running bridge (None when Redis is not configured or not started yet)."""
+    return _state.get("bridge")
+
+
+def redis_ready() -> bool | None:
+    """Readiness for a health endpoint: None = no Redis configured."""
+    bridge = current_bridge()
+    return None if bridge is None else bridge.redis_reachable
+
+
+@kopf.on.startup()
+async def start_bridge(logger: kopf.Logger, **_: Any) -> None:
+    settings = get_settings()
+    if not settings.redis_url:
+        logger.info("DEVOPS_REDIS_URL is empty: the Redis bridge is off")
+        return
+    bridge = Bridge(settings, KubeTaskStore(tuple(settings.watch_namespaces)))
+    await asyncio.to_thread(bridge.start)
+    _state["bridge"] = bridge
+
+
+@kopf.on.cleanup()
+async def stop_bridge(**_: Any) -> None:
+    bridge = _state.pop("bridge", None)
+    if bridge is not None:
+        await asyncio.to_thread(bridge.stop)
+
+
+@kopf.on.event(GROUP, VERSION, PLURAL)
+async def task_event(body: kopf.Body, type: str | None, **_: Any) -> None:
+    bridge = current_bridge()
+    if bridge is None:
+        return
+    await asyncio.to_thread(bridge.observe, dict(body), deleted=type == "DELETED")
+
+
+@kopf.on.probe(id="redis")
+def redis_probe(**_: Any) -> str:
+    ready = redis_ready()
+    return "disabled" if ready is None else ("reachable" if ready else "unreachable")

@@ -1,0 +1,92 @@
+"""A DevOpsTask as observed -> its milestones and, once final, its result in Redis.
+
+Level-based and idempotent: called on every watch event and by the periodic sweep, it
+logs the milestones not yet logged (a Redis SET remembers them) and publishes a final
+result at most once (a SET NX marker in the same Lua script as HSET + PUBLISH + LREM),
+then records it on the object (annotation) so the sweep can skip it cheaply."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from devops_orchestrator import constants as c
+from devops_orchestrator.adapters import redis_queue
+from devops_orchestrator.bridge.store import TaskStore
+from devops_orchestrator.core.redis_result import (
+    build_final_fields,
+    build_in_progress_fields,
+    build_milestones,
+    format_log_line,
+    is_final,
+    task_id_of,
+)
+from devops_orchestrator.models import AggregatedResult
+
+logger = logging.getLogger(__name__)
+
+
+def is_published(body: Mapping[str, Any]) -> bool:
+    annotations = (body.get("metadata") or {}).get("annotations") or {}
+    return annotations.get(c.ANNOTATION_REDIS_PUBLISHED) == "true"
+
+
+def observe_task(
+    client: redis_queue.Client,
+    store: TaskStore,
+    body: Mapping[str, Any],
+    *,
+    deleted: bool = False,
+    now: datetime | None = None,
+) -> bool:
+    """Bring Redis up to date with the task. Returns True when this call published."""
+    if is_published(body):
+        return False
+    now = now or datetime.now(UTC)
+    meta = body.get("metadata") or {}
+    spec = body.get("spec") or {}
+    status = body.get("status") or {}
+    task_id = task_id_of(body)
+    if not task_id:
+        return False
+    annotations = meta.get("annotations") or {}
+    if not deleted and not spec.get("taskId") and c.ANNOTATION_TASK_ID not in annotations:
+        # a kubectl-created task: record the id its result is published under
+        store.annotate(meta["namespace"], meta["name"], {c.ANNOTATION_TASK_ID: task_id})
+    lines = [(m.key, format_log_line(now, m.text)) for m in build_milestones(spec, status)]
+    if not is_final(status):
+        if deleted:
+            return _publish_deleted(client, body, task_id, now)
+        redis_queue.mark_in_progress(client, build_in_progress_fields(task_id, now))
+        redis_queue.log_milestones(client, task_id, lines)
+        return False
+    redis_queue.log_milestones(client, task_id, lines)
+    fields = build_final_fields(task_id, status, now)
+    raw = str(annotations.get(c.ANNOTATION_TASK_MESSAGE, ""))
+    published = redis_queue.publish_result(client, fields, raw=raw)
+    if published:
+        logger.info("published result of %s as %s: %s", meta.get("name"), task_id, fields["status"])
+    if not deleted:
+        store.annotate(meta["namespace"], meta["name"], {c.ANNOTATION_REDIS_PUBLISHED: "true"})
+    return published
+
+
+def _publish_deleted(
+    client: redis_queue.Client, body: Mapping[str, Any], task_id: str, now: datetime
+) -> bool:
+    """A task deleted before it finished: the producer gets a failed result (and its
+    item leaves the active list), instead of the recovery re-creating it."""
+    error = "the DevOpsTask was deleted before it finished"
+    fields = {
+        "task_id": task_id,
+        "status": c.STATUS_FAILED,
+        "output": AggregatedResult(status="failed", summary=error).model_dump_json(),
+        "completed_at": now.isoformat(),
+        "error": error,
+    }
+    annotations = (body.get("metadata") or {}).get("annotations") or {}
+    redis_queue.log_milestones(client, task_id, [("completed", format_log_line(now, error))])
+    raw = str(annotations.get(c.ANNOTATION_TASK_MESSAGE, ""))
+    return redis_queue.publish_result(client, fields, raw=raw)

@@ -1,0 +1,126 @@
+"""devopsctl get / artifacts: DevOpsTasks and their generated files, from the cluster."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any, cast
+
+import click
+from kubernetes import client as k8s
+
+from devops_orchestrator import constants as c
+from devops_orchestrator.cli.common import Context, emit, fail, json_option, reaching
+from devops_orchestrator.core.jobs import build_task_label_value
+from devops_orchestrator.core.redis_result import task_id_of
+
+INDEX_KEY = "files.json"  # artifacts ConfigMap: {data key: relative path}
+
+
+def _progress(status: dict[str, Any]) -> str:
+    workers = status.get("workers") or []
+    if not isinstance(workers, list) or not workers:
+        return "-"
+    done = sum(1 for w in workers if isinstance(w, dict) and w.get("phase") in
+               ("Succeeded", "Failed", "Skipped", "Cancelled"))
+    return f"{done}/{len(workers)}"
+
+
+def _age(created: str | None) -> str:
+    if not created:
+        return "-"
+    seconds = int((datetime.now(UTC) - datetime.fromisoformat(created.replace("Z", "+00:00")))
+                  .total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+@click.command()
+@click.option("-n", "--namespace", default="default", show_default=True)
+@click.option("-A", "--all-namespaces", is_flag=True)
+@json_option
+@click.pass_obj
+def get(ctx: Context, namespace: str, all_namespaces: bool) -> None:
+    """DevOpsTasks with their phase and progress (workers finished / planned)."""
+    api = k8s.CustomObjectsApi(ctx.kube())
+    body: dict[str, Any]
+    with reaching("listing DevOpsTasks"):
+        if all_namespaces:
+            body = cast("dict[str, Any]",
+                        api.list_cluster_custom_object(c.GROUP, c.VERSION, c.PLURAL))
+        else:
+            body = cast("dict[str, Any]", api.list_namespaced_custom_object(
+                c.GROUP, c.VERSION, namespace, c.PLURAL))
+    rows = []
+    for item in body.get("items", []):
+        meta, status = item.get("metadata", {}), item.get("status") or {}
+        rows.append({
+            "namespace": meta.get("namespace", ""),
+            "name": meta.get("name", ""),
+            "phase": status.get("phase", "Pending"),
+            "progress": _progress(status),
+            "task_id": task_id_of(item),
+            "age": _age(meta.get("creationTimestamp")),
+            "message": status.get("message", ""),
+        })
+
+    def table() -> str:
+        if not rows:
+            return "no DevOpsTasks found"
+        cols = ["namespace", "name", "phase", "progress", "task_id", "age"]
+        cells = [[col.upper() for col in cols]] + [[str(r[col]) for col in cols] for r in rows]
+        widths = [max(len(row[i]) for row in cells) for i in range(len(cols))]
+        return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+                         for row in cells)
+
+    emit(ctx, rows, table)
+
+
+def _safe_path(root: Path, relative: str) -> Path:
+    path = PurePosixPath(relative)
+    if path.is_absolute() or ".." in path.parts or not path.parts:
+        fail(f"refusing unsafe artifact path {relative!r}")
+    return root.joinpath(*path.parts)
+
+
+def _files_of(cm: Any) -> dict[str, bytes]:
+    """{relative path: content} of one artifacts ConfigMap."""
+    data: dict[str, str] = cm.data or {}
+    binary: dict[str, str] = cm.binary_data or {}
+    index: dict[str, str] = json.loads(data[INDEX_KEY]) if INDEX_KEY in data else {}
+    files: dict[str, bytes] = {}
+    for key, value in data.items():
+        if key != INDEX_KEY:
+            files[index.get(key, key)] = value.encode("utf-8")
+    for key, value in binary.items():
+        files[index.get(key, key)] = base64.b64decode(value)
+    return files
+
+
+@click.command()
+@click.argument("name")
+@click.option("-n", "--namespace", default="default", show_default=True)
+@click.option("-o", "--output", "output_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Directory to write into")
+@json_option
+@click.pass_obj
+def artifacts(ctx: Context, name: str, namespace: str, output_dir: Path) -> None:
+    """Write the files the task's workers generated (their artifacts ConfigMaps)."""
+    core = k8s.CoreV1Api(ctx.kube())
+    selector = f"{c.LABEL_TASK}={build_task_label_value(name)},{c.LABEL_COMPONENT}=artifacts"
+    with reaching("reading artifacts"):
+        cms = core.list_namespaced_config_map(namespace, label_selector=selector).items
+    if not cms:
+        fail(f"no artifacts for DevOpsTask {namespace}/{name}")
+    written: list[str] = []
+    for cm in sorted(cms, key=lambda item: str(item.metadata.name if item.metadata else "")):
+        for relative, content in _files_of(cm).items():
+            target = _safe_path(output_dir, relative)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+            written.append(str(target))
+    emit(ctx, {"files": written}, lambda: "\n".join(written))

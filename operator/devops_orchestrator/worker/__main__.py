@@ -1,0 +1,7 @@
+"""`python -m devops_orchestrator.worker`."""
+
+import sys
+
+from devops_orchestrator.worker.main import main
+
+sys.exit(main())

@@ -1,0 +1,81 @@
+"""Java: pom.xml or build.gradle (Spring Boot, Java version), application.properties/yml."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from devops_orchestrator.worker.generator.detect.code import (
+    find_health_path,
+    read_all,
+    source_files,
+)
+from devops_orchestrator.worker.generator.detect.hints import Hints, dns_label
+from devops_orchestrator.worker.generator.stack import Stack
+
+_PROPERTIES_PORT = re.compile(r"^\s*server\.port\s*[=:]\s*\$?\{?(?:PORT:)?(\d{2,5})", re.M)
+_YAML_PORT = re.compile(
+    r"^server:\s*\n(?:[ \t]+.*\n)*?[ \t]+port:\s*\$?\{?(?:PORT:)?(\d{2,5})", re.M
+)
+_BASE_PATH = re.compile(r"management\.endpoints\.web\.base-path\s*[=:]\s*(/[\w/-]*)")
+
+
+def detect_java(workspace: Path, hints: Hints) -> Stack | None:
+    pom, gradle = workspace / "pom.xml", _gradle_file(workspace)
+    if not pom.is_file() and gradle is None:
+        return None
+    build = (pom if pom.is_file() else gradle).read_text(  # type: ignore[union-attr]
+        encoding="utf-8", errors="replace"
+    )
+    stack = Stack(kind="java", package_manager="maven" if pom.is_file() else "gradle")
+    stack.app_name = dns_label(_artifact(build, stack.package_manager) or workspace.name) or "app"
+    spring = "spring-boot" in build or "org.springframework.boot" in build
+    stack.framework = "spring-boot" if spring else ""
+    version = re.search(r"<java\.version>(\d+)</java\.version>", build) or re.search(
+        r"(?:languageVersion\s*=\s*JavaLanguageVersion\.of\(|sourceCompatibility\s*=\s*['\"]?"
+        r"(?:JavaVersion\.VERSION_)?)(\d+)",
+        build,
+    )
+    stack.language_version = version.group(1) if version else "21"
+    wrapper = "./mvnw" if (workspace / "mvnw").is_file() else "mvn"
+    if stack.package_manager == "gradle":
+        wrapper = "./gradlew" if (workspace / "gradlew").is_file() else "gradle"
+        stack.build_command = f"{wrapper} build -x test"
+        stack.test_command = f"{wrapper} test"
+        stack.lint_command = f"{wrapper} check -x test"
+    else:
+        stack.build_command = f"{wrapper} -B -DskipTests package"
+        stack.test_command = f"{wrapper} -B test"
+        stack.lint_command = f"{wrapper} -B validate"
+    config = read_all(source_files(workspace, (".properties", ".yml", ".yaml")))
+    config = [(p, t) for p, t in config if p.stem.startswith(("application", "bootstrap"))]
+    stack.port = 8080
+    for _, text in config:
+        match = _PROPERTIES_PORT.search(text) or _YAML_PORT.search(text + "\n")
+        if match:
+            stack.port, stack.port_source = int(match.group(1)), "code"
+            break
+    stack.port_from_env = any("${PORT" in t for _, t in config)
+    if spring and "spring-boot-starter-actuator" in build:
+        base = next((m.group(1) for _, t in config if (m := _BASE_PATH.search(t))), "/actuator")
+        stack.health_path, stack.health_source = base.rstrip("/") + "/health", "actuator"
+    else:
+        health = find_health_path(read_all(source_files(workspace, (".java", ".kt"))))
+        if health:
+            stack.health_path, stack.health_source = health, "code"
+    return stack
+
+
+def _gradle_file(workspace: Path) -> Path | None:
+    for name in ("build.gradle.kts", "build.gradle"):
+        if (workspace / name).is_file():
+            return workspace / name
+    return None
+
+
+def _artifact(build: str, manager: str) -> str:
+    if manager == "maven":
+        without_parent = re.sub(r"<parent>.*?</parent>", "", build, flags=re.S)
+        match = re.search(r"<artifactId>([^<]+)</artifactId>", without_parent)
+        return match.group(1) if match else ""
+    return ""

@@ -1,0 +1,68 @@
+"""The generator engine: deterministic, context-aware templates, no API key needed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from devops_orchestrator.models import AgentDefinition, Briefing, Issue, Severity, WorkerResult
+from devops_orchestrator.worker.engine import EngineError
+from devops_orchestrator.worker.generator.detect import detect_stack
+from devops_orchestrator.worker.generator.detect.hints import Hints, read_hints
+from devops_orchestrator.worker.generator.stack import Stack
+from devops_orchestrator.worker.generator.workers import WorkerOutput
+from devops_orchestrator.worker.generator.workers.ci import generate_ci
+from devops_orchestrator.worker.generator.workers.docker import generate_docker
+from devops_orchestrator.worker.generator.workers.infra import generate_infra
+from devops_orchestrator.worker.generator.writer import write_files
+
+Generate = Callable[[Stack, Hints, Mapping[str, WorkerResult]], WorkerOutput]
+
+GENERATORS: dict[str, Generate] = {
+    "docker-worker": generate_docker,
+    "ci-worker": generate_ci,
+    "infra-worker": generate_infra,
+}
+
+
+class GeneratorEngine:
+    """Detects the stack, renders the worker's files, writes them by the writer's rule."""
+
+    name = "generator"
+
+    def run(self, briefing: Briefing, definition: AgentDefinition, workspace: Path) -> WorkerResult:
+        generate = GENERATORS.get(definition.name)
+        if generate is None:
+            raise EngineError(
+                f"the generator engine has no templates for worker {definition.name!r}; "
+                f"it knows {', '.join(sorted(GENERATORS))} (use the claude engine)"
+            )
+        stack = detect_stack(workspace, briefing)
+        hints = read_hints(briefing)
+        output = generate(stack, hints, briefing.previous_results)
+        outcome = write_files(workspace, output.files)
+        notes = [
+            Issue(severity=Severity.INFO, validator="generator", rule="detection", message=note)
+            for note in stack.notes
+        ]
+        detected = {
+            "stack": stack.label,
+            "app_name": stack.app_name,
+            "port": stack.port,
+            "port_source": stack.port_source,
+            "health_endpoint": stack.health_path,
+            "health_source": stack.health_source or None,
+            "package_manager": stack.package_manager or None,
+            "entry_point": stack.entry or None,
+        }
+        return WorkerResult(
+            files_created=outcome.created,
+            files_modified=outcome.modified,
+            summary=output.summary,
+            issues=[*output.issues, *outcome.issues, *notes],
+            engine=self.name,
+            detected=detected,
+            files_unchanged=outcome.unchanged,
+            files_skipped=outcome.skipped,
+            **output.fields,
+        )

@@ -1,0 +1,135 @@
+"""`python -m devops_orchestrator.worker`: what a worker Job runs.
+
+Reads the briefing (env `DEVOPS_BRIEFING` or `--briefing-file`), runs the worker
+(`runner.run_worker`), stores the result (in a cluster: the result and artifacts
+ConfigMaps, see `artifacts`), prints it as JSON on stdout and exits 0; on failure prints
+a clear error on stderr, stores it, and exits 1 (2 for an unusable briefing)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from devops_orchestrator.config import get_settings
+from devops_orchestrator.definitions import DefinitionError
+from devops_orchestrator.models import Briefing, Issue, Severity, WorkerResult
+from devops_orchestrator.worker.artifacts import (
+    artifacts_configmap_name,
+    build_artifacts_configmap,
+    build_result_configmap,
+)
+from devops_orchestrator.worker.engine import EngineError
+from devops_orchestrator.worker.gitops import GitError, redact
+from devops_orchestrator.worker.runner import run_worker
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+BRIEFING_ENV = "DEVOPS_BRIEFING"
+
+
+class BriefingError(ValueError):
+    pass
+
+
+def load_briefing(path: Path | None, environ: dict[str, str] | None = None) -> Briefing:
+    env = os.environ if environ is None else environ
+    if path is not None:
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise BriefingError(f"cannot read the briefing file {path}: {exc}") from exc
+        source = str(path)
+    else:
+        raw = env.get(BRIEFING_ENV, "")
+        source = f"${BRIEFING_ENV}"
+        if not raw.strip():
+            raise BriefingError(f"no briefing: set {BRIEFING_ENV} or pass --briefing-file")
+    try:
+        return Briefing.model_validate_json(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()
+        )
+        raise BriefingError(f"invalid briefing in {source}: {problems}") from exc
+
+
+def store_outcome(briefing: Briefing, result: WorkerResult | None, error: str | None) -> None:
+    """In a cluster, write the artifacts (non-git workspaces) and the result ConfigMaps."""
+    from devops_orchestrator.worker import store
+
+    if not store.in_cluster(briefing):
+        return
+    api = store.load_api()
+    if (
+        result is not None
+        and result.git_commit is None
+        and (result.files_created or result.files_modified)
+    ):
+        workspace = Path(get_settings().workspace_dir)
+        paths = result.files_created + result.files_modified
+        files = {p: (workspace / p).read_bytes() for p in paths if (workspace / p).is_file()}
+        body, truncated = build_artifacts_configmap(
+            briefing, files, get_settings().artifacts_max_bytes
+        )
+        store.ensure_configmap(api, body)
+        result.artifacts_configmap = artifacts_configmap_name(briefing)
+        result.artifacts_truncated = truncated
+        result.issues += [
+            Issue(
+                severity=Severity.WARNING,
+                validator="artifacts",
+                rule="truncated",
+                file=path,
+                message=f"{path} is not in {result.artifacts_configmap}: size cap reached",
+            )
+            for path in truncated
+        ]
+    store.ensure_configmap(api, build_result_configmap(briefing, result, error))
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m devops_orchestrator.worker", description="Run one worker of a DevOpsTask."
+    )
+    parser.add_argument("--briefing-file", type=Path, help=f"instead of ${BRIEFING_ENV}")
+    parser.add_argument("--workspace", type=Path, help="instead of DEVOPS_WORKSPACE_DIR")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse(argv)
+    try:
+        briefing = load_briefing(args.briefing_file)
+    except BriefingError as exc:
+        print(f"devops-worker: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        result = run_worker(briefing, args.workspace)
+    except (EngineError, DefinitionError, GitError, OSError) as exc:
+        return _fail(briefing, redact(str(exc)))
+    except Exception as exc:
+        traceback.print_exc(file=sys.stderr)
+        return _fail(briefing, redact(f"unexpected {type(exc).__name__}: {exc}"))
+    try:
+        store_outcome(briefing, result, None)
+    except Exception as exc:
+        print(f"devops-worker: error: cannot store the result: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_FAILED
+    print(result.model_dump_json(exclude_none=True))
+    return EXIT_OK
+
+
+def _fail(briefing: Briefing, error: str) -> int:
+    print(f"devops-worker: error: {briefing.worker} failed: {error}", file=sys.stderr)
+    try:
+        store_outcome(briefing, None, error)
+    except Exception as exc:
+        print(
+            f"devops-worker: error: cannot store the failure: {redact(str(exc))}", file=sys.stderr
+        )
+    return EXIT_FAILED

@@ -1,0 +1,254 @@
+"""The kustomize manifests, rendered with the pinned kubectl: what they contain, and
+least-privilege RBAC. The server-side checks are in test_manifests_server.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deploy.kustomize_util import MANIFESTS, REPO, find, find_prefixed, iter_containers, render
+from devops_orchestrator import constants as c
+from devops_orchestrator.config import Settings
+
+NAMESPACE = "devops-orchestrator"
+IMAGE = "ghcr.io/agentnet/devops-orchestrator:0.1.0"
+CLUSTER_SCOPED = {
+    "Namespace",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ClusterKopfPeering",
+}
+OPERATOR_LABELS = {
+    "app.kubernetes.io/name": "devops-orchestrator",
+    "app.kubernetes.io/component": "operator",
+}
+KUSTOMIZATIONS = ["", "base", "crd", "worker", "overlays/with-redis", "overlays/local"]
+
+# (apiGroup, resource) -> verbs: everything the operator may do, nothing more.
+OPERATOR_RULES = {
+    (c.GROUP, "devopstasks"): {"get", "list", "watch", "create", "patch", "update"},
+    (c.GROUP, "devopstasks/status"): {"get", "patch", "update"},
+    (c.GROUP, "devopstasks/finalizers"): {"update"},
+    ("batch", "jobs"): {"get", "list", "watch", "create", "delete"},
+    ("", "pods"): {"get", "list", "watch"},
+    ("", "pods/log"): {"get"},
+    ("", "configmaps"): {"get", "list", "watch", "create", "update", "patch", "delete"},
+    ("", "events"): {"create", "patch"},
+    ("events.k8s.io", "events"): {"create", "patch"},
+    ("kopf.dev", "clusterkopfpeerings"): {"get", "list", "watch", "patch"},
+    ("kopf.dev", "kopfpeerings"): {"get", "list", "watch", "patch"},
+    ("", "namespaces"): {"get", "list", "watch"},
+    ("apiextensions.k8s.io", "customresourcedefinitions"): {"get", "list", "watch"},
+}
+
+
+@pytest.fixture(scope="module")
+def objects(kubectl_bin: Path) -> list[dict[str, Any]]:
+    return render(kubectl_bin, MANIFESTS)
+
+
+def _rules(role: dict[str, Any]) -> dict[tuple[str, str], set[str]]:
+    out: dict[tuple[str, str], set[str]] = {}
+    for rule in role["rules"]:
+        for group in rule["apiGroups"]:
+            for resource in rule["resources"]:
+                out.setdefault((group, resource), set()).update(rule["verbs"])
+    return out
+
+
+def _deployment(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    return find(objects, "Deployment", "devops-orchestrator")
+
+
+def _config(objects: list[dict[str, Any]]) -> dict[str, str]:
+    config = find_prefixed(objects, "ConfigMap", "devops-orchestrator-config-")
+    data: dict[str, str] = config["data"]
+    return data
+
+
+def test_the_crd_copy_is_the_crd(objects: list[dict[str, Any]]) -> None:
+    copy = MANIFESTS / "crd" / "devopstask.yaml"
+    assert copy.read_bytes() == (REPO / "crds" / "devopstask.yaml").read_bytes(), (
+        "manifests/crd/devopstask.yaml is stale: run `make manifests`"
+    )
+    assert find(objects, "CustomResourceDefinition", c.CRD_NAME)
+
+
+@pytest.mark.parametrize("directory", KUSTOMIZATIONS)
+def test_every_kustomization_renders(kubectl_bin: Path, directory: str) -> None:
+    assert render(kubectl_bin, MANIFESTS / directory)
+
+
+@pytest.mark.parametrize("directory", KUSTOMIZATIONS)
+def test_rbac_has_no_wildcards(kubectl_bin: Path, directory: str) -> None:
+    for obj in render(kubectl_bin, MANIFESTS / directory):
+        if obj["kind"] not in ("Role", "ClusterRole"):
+            continue
+        assert "aggregationRule" not in obj
+        for rule in obj["rules"]:
+            for key in ("apiGroups", "resources", "verbs", "resourceNames", "nonResourceURLs"):
+                assert not any("*" in v for v in rule.get(key, [])), (obj["metadata"], rule)
+
+
+def test_operator_rbac_is_exactly_what_it_uses(objects: list[dict[str, Any]]) -> None:
+    assert _rules(find(objects, "ClusterRole", "devops-orchestrator")) == OPERATOR_RULES
+    binding = find(objects, "ClusterRoleBinding", "devops-orchestrator")
+    assert binding["roleRef"]["name"] == "devops-orchestrator"
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "devops-orchestrator", "namespace": NAMESPACE}
+    ]
+    leases = find(objects, "Role", "devops-orchestrator-leases")
+    assert set(_rules(leases)) == {("coordination.k8s.io", "leases")}
+    assert "delete" not in _rules(leases)[("coordination.k8s.io", "leases")]
+
+
+def test_workers_may_only_write_configmaps_in_their_namespace(
+    objects: list[dict[str, Any]], kubectl_bin: Path
+) -> None:
+    role = find(objects, "Role", "devops-worker")
+    assert _rules(role) == {("", "configmaps"): {"get", "create", "update", "patch"}}
+    binding = find(objects, "RoleBinding", "devops-worker")
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": "devops-worker",
+    }
+    assert [s["name"] for s in binding["subjects"]] == [Settings().worker_service_account]
+    # manifests/worker carries no namespace: `kubectl apply -k manifests/worker -n NS`.
+    for obj in render(kubectl_bin, MANIFESTS / "worker"):
+        assert "namespace" not in obj["metadata"], obj["metadata"]
+
+
+def test_namespaces_are_set_on_namespaced_objects_only(objects: list[dict[str, Any]]) -> None:
+    for obj in objects:
+        namespace = obj["metadata"].get("namespace")
+        if obj["kind"] in CLUSTER_SCOPED:
+            assert namespace is None, obj["metadata"]
+        else:
+            assert namespace == NAMESPACE, obj["metadata"]
+    assert (
+        find(objects, "Namespace", NAMESPACE)["metadata"]["labels"][
+            "pod-security.kubernetes.io/enforce"
+        ]
+        == "restricted"
+    )
+
+
+def test_kopf_peering_crds_and_object(objects: list[dict[str, Any]]) -> None:
+    for plural, scope in (("clusterkopfpeerings", "Cluster"), ("kopfpeerings", "Namespaced")):
+        crd = find(objects, "CustomResourceDefinition", f"{plural}.kopf.dev")
+        assert crd["spec"]["scope"] == scope
+        assert [v["name"] for v in crd["spec"]["versions"]] == ["v1"]
+    peering = find(objects, "ClusterKopfPeering", _config(objects)["DEVOPS_PEERING"])
+    assert peering["apiVersion"] == "kopf.dev/v1"
+
+
+def test_operator_deployment(objects: list[dict[str, Any]]) -> None:
+    deployment = _deployment(objects)
+    spec = deployment["spec"]
+    assert spec["replicas"] == 2
+    assert spec["selector"]["matchLabels"] == OPERATOR_LABELS
+    pod = spec["template"]["spec"]
+    assert pod["serviceAccountName"] == "devops-orchestrator"
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    [container] = iter_containers(deployment)
+    assert container["image"] == IMAGE
+    assert container["command"] == ["python", "-m", "devops_orchestrator"]
+    security = container["securityContext"]
+    assert security["runAsUser"] == 10001
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
+    assert {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}} in pod["volumes"]
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports == {"metrics": Settings().metrics_port, "health": Settings().health_port}
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/healthz", "port": "health"}
+    assert set(container["resources"]) == {"requests", "limits"}
+    env = {e["name"]: e for e in container["env"]}
+    assert env["DEVOPS_NAMESPACE"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.namespace"}}
+    assert env["ANTHROPIC_API_KEY"]["valueFrom"] == {
+        "secretKeyRef": {"name": "anthropic-api-key", "key": "ANTHROPIC_API_KEY", "optional": True}
+    }
+    [env_from] = container["envFrom"]
+    assert env_from["configMapRef"]["name"].startswith("devops-orchestrator-config-")
+
+
+def test_configmap_holds_only_real_settings(objects: list[dict[str, Any]]) -> None:
+    data = _config(objects)
+    fields = {f"DEVOPS_{name.upper()}" for name in Settings.model_fields}
+    assert set(data) <= fields, set(data) - fields
+    settings = Settings(**{k.removeprefix("DEVOPS_").lower(): v for k, v in data.items()})
+    assert settings.worker_image == IMAGE
+    assert settings.peering == "devops-orchestrator"
+    assert settings.redis_url == ""
+    assert data["DEVOPS_ANTHROPIC_SECRET_NAME"] == "anthropic-api-key"
+
+
+def test_metrics_service_pdb_and_network_policies(objects: list[dict[str, Any]]) -> None:
+    service = find(objects, "Service", "devops-orchestrator-metrics")
+    assert service["spec"]["selector"] == OPERATOR_LABELS
+    assert service["spec"]["ports"] == [
+        {"name": "metrics", "port": 8080, "targetPort": "metrics", "protocol": "TCP"}
+    ]
+    pdb = find(objects, "PodDisruptionBudget", "devops-orchestrator")
+    assert pdb["spec"] == {"minAvailable": 1, "selector": {"matchLabels": OPERATOR_LABELS}}
+    policy = find(objects, "NetworkPolicy", "devops-orchestrator")["spec"]
+    assert policy["podSelector"]["matchLabels"] == OPERATOR_LABELS
+    assert policy["policyTypes"] == ["Ingress", "Egress"]
+    [ingress] = policy["ingress"]
+    assert "from" not in ingress and {p["port"] for p in ingress["ports"]} == {"metrics", "health"}
+    egress_ports = {p["port"] for rule in policy["egress"] for p in rule["ports"]}
+    assert egress_ports == {53, 443, 6443, 6379}
+    workers = find(objects, "NetworkPolicy", "devops-worker")["spec"]
+    assert workers["podSelector"]["matchLabels"] == {
+        c.LABEL_MANAGED_BY: c.MANAGED_BY,
+        c.LABEL_COMPONENT: "worker",
+    }
+    assert workers["policyTypes"] == ["Ingress"] and "ingress" not in workers
+
+
+def test_set_image_moves_operator_and_workers_together(kubectl_bin: Path, tmp_path: Path) -> None:
+    """What `kustomize edit set image` writes, in an overlay: both images follow."""
+    base = Path(*[".."] * len(tmp_path.parts[1:])) / MANIFESTS.relative_to("/")
+    (tmp_path / "kustomization.yaml").write_text(
+        f"resources: [{base}]\n"
+        "images:\n"
+        "  - name: ghcr.io/agentnet/devops-orchestrator\n"
+        "    newName: registry.example.com/team/devops-orchestrator\n"
+        "    newTag: 1.2.3\n"
+    )
+    objects = render(kubectl_bin, tmp_path)
+    new = "registry.example.com/team/devops-orchestrator:1.2.3"
+    [container] = iter_containers(_deployment(objects))
+    assert container["image"] == new
+    assert _config(objects)["DEVOPS_WORKER_IMAGE"] == new
+
+
+def test_with_redis_overlay_brings_redis_and_points_the_operator_at_it(
+    kubectl_bin: Path,
+) -> None:
+    objects = render(kubectl_bin, MANIFESTS / "overlays" / "with-redis")
+    assert _config(objects)["DEVOPS_REDIS_URL"] == "redis://redis:6379/0"
+    redis = find(objects, "Deployment", "redis")
+    [container] = iter_containers(redis)
+    assert container["command"][:3] == ["redis-server", "--port", "6379"]
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    service = find(objects, "Service", "redis")
+    assert service["spec"]["ports"][0]["port"] == 6379
+    policy = find(objects, "NetworkPolicy", "redis")["spec"]
+    assert policy["ingress"][0]["from"] == [{"podSelector": {"matchLabels": OPERATOR_LABELS}}]
+    assert len(objects) == len(render(kubectl_bin, MANIFESTS)) + 3
+
+
+def test_local_overlay_runs_one_replica_against_loopback_redis(kubectl_bin: Path) -> None:
+    objects = render(kubectl_bin, MANIFESTS / "overlays" / "local")
+    assert _deployment(objects)["spec"]["replicas"] == 1
+    data = _config(objects)
+    assert data["DEVOPS_REDIS_URL"].startswith("redis://127.0.0.1:")
+    assert float(data["DEVOPS_RECHECK_INTERVAL_SECONDS"]) <= 1

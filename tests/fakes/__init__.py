@@ -1,0 +1,1 @@
+"""Test peers: real protocol servers the code under test talks to over the network."""

@@ -1,0 +1,102 @@
+"""Planning: stages from the definitions' `after`, per strategy."""
+
+from __future__ import annotations
+
+import pytest
+from core_fixtures import make_definitions
+
+from devops_orchestrator.core.briefing import build_briefing, build_prompt
+from devops_orchestrator.core.planning import PlanError, build_plan, prerequisites
+from devops_orchestrator.definitions import load_definitions
+from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec, Strategy, WorkerResult
+
+D, C, I = "docker-worker", "ci-worker", "infra-worker"  # noqa: E741
+
+
+@pytest.mark.parametrize(
+    ("workers", "strategy", "stages"),
+    [
+        ([C, I, D], Strategy.AUTO, ((D,), (I,), (C,))),
+        ([C, D], Strategy.AUTO, ((D,), (C,))),
+        ([I, C], Strategy.AUTO, ((I,), (C,))),
+        ([D], Strategy.AUTO, ((D,),)),
+        ([C, I, D], Strategy.PARALLEL, ((C, I, D),)),
+        ([C, I, D], Strategy.SEQUENTIAL, ((D,), (I,), (C,))),
+        ([C, C, D], Strategy.AUTO, ((D,), (C,))),
+    ],
+)
+def test_stages(
+    workers: list[str], strategy: Strategy, stages: tuple[tuple[str, ...], ...]
+) -> None:
+    assert build_plan(workers, make_definitions(), strategy).stages == stages
+
+
+def test_shipped_definitions_order_docker_infra_ci() -> None:
+    assert build_plan([C, I, D], load_definitions()).stages == ((D,), (I,), (C,))
+
+
+def test_same_layer_runs_in_parallel() -> None:
+    defs = (
+        AgentDefinition(name="a", description="a"),
+        AgentDefinition(name="b", description="b"),
+        AgentDefinition(name="c", description="c", after=["a", "b"]),
+    )
+    plan = build_plan(["c", "b", "a"], defs)
+    assert plan.stages == (("b", "a"), ("c",))
+    assert set(prerequisites("c", plan)) == {"a", "b"}
+
+
+def test_prerequisites_are_transitive_and_limited_to_the_plan() -> None:
+    plan = build_plan([C, I, D], make_definitions())
+    assert set(prerequisites(C, plan)) == {D, I}
+    assert prerequisites(I, plan) == (D,)
+    assert prerequisites(C, build_plan([C, I], make_definitions())) == (I,)
+    assert prerequisites(C, build_plan([C, I, D], make_definitions(), Strategy.PARALLEL)) == ()
+
+
+def test_cycle_is_an_error() -> None:
+    defs = (
+        AgentDefinition(name="a", description="a", after=["b"]),
+        AgentDefinition(name="b", description="b", after=["a"]),
+    )
+    with pytest.raises(PlanError, match="cycle"):
+        build_plan(["a", "b"], defs)
+
+
+def test_unknown_worker_is_an_error() -> None:
+    with pytest.raises(PlanError, match="gpu-worker"):
+        build_plan(["gpu-worker"], make_definitions())
+
+
+SPEC = DevOpsTaskSpec(
+    description="Set up complete deployment pipeline",
+    requirements=["Non-root user"],
+    context={"cloud_provider": "aws"},
+)
+
+
+def test_prompt_carries_task_and_earlier_stages() -> None:
+    docker = WorkerResult(
+        files_created=["Dockerfile", ".dockerignore"],
+        summary="Multi-stage Dockerfile",
+        docker_config={"image": "ghcr.io/org/app:1.0", "content": "x" * 100_000},
+    )
+    prompt = build_prompt(SPEC, C, {D: docker})
+    assert "Set up complete deployment pipeline" in prompt
+    assert "- Non-root user" in prompt
+    assert '"cloud_provider": "aws"' in prompt
+    assert "Dockerfile, .dockerignore" in prompt
+    assert "ghcr.io/org/app:1.0" in prompt
+    briefing = build_briefing(
+        spec=SPEC, task_name="t", task_uid="u", namespace="ns", worker=C, attempt=2,
+        job_name="t-ci-2", result_configmap="t-ci-2-result", previous_results={D: docker},
+    )  # fmt: skip
+    assert briefing.prompt == prompt
+    assert briefing.attempt == 2 and briefing.result_configmap == "t-ci-2-result"
+    # large worker-specific fields stay out of the briefing (it travels in one env var)
+    assert "docker_config" not in (briefing.previous_results[D].model_extra or {})
+    assert len(briefing.model_dump_json()) < 10_000
+
+
+def test_first_stage_prompt_has_no_earlier_work() -> None:
+    assert "Earlier stages" not in build_prompt(SPEC, D, {})

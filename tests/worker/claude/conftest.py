@@ -1,0 +1,97 @@
+"""Fixtures of the claude engine tests: the fake Messages API (a real HTTP peer for the
+real SDK), a workspace, a definition and an engine pointed at the fake."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from devops_orchestrator.config import Secrets, Settings
+from devops_orchestrator.models import AgentDefinition, Briefing
+from devops_orchestrator.worker.claude import ClaudeEngine
+from devops_orchestrator.worker.claude.context import ToolContext, ToolLimits
+from devops_orchestrator.worker.claude.files import FileTracker
+from devops_orchestrator.worker.claude.sandbox import Sandbox
+from devops_orchestrator.worker.claude.toolbox import Toolbox
+from fakes.messages_api import MessagesAPIServer, messages_api
+
+__all__ = ["messages_api"]
+
+API_KEY = "sk-ant-test-0123456789-SECRET-abcdefghij"
+ALL_TOOLS = ["Read", "Write", "Edit", "Glob", "Grep", "Bash", "validate"]
+
+EngineFactory = Callable[..., ClaudeEngine]
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    folder = tmp_path / "workspace"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def definition() -> AgentDefinition:
+    return AgentDefinition(
+        name="docker-worker",
+        description="Containerizes applications",
+        tools=ALL_TOOLS,
+        model="sonnet",
+        system_prompt="You are the docker-worker. Write a Dockerfile for the app.",
+    )
+
+
+@pytest.fixture
+def briefing() -> Briefing:
+    return Briefing(
+        task_name="demo",
+        namespace="default",
+        worker="docker-worker",
+        description="Containerize the Node.js app",
+        requirements=["Node.js version: 20", "Port: 3000"],
+    )
+
+
+@pytest.fixture
+def make_engine(messages_api: MessagesAPIServer) -> EngineFactory:
+    """An engine talking to the fake server; keyword arguments override settings."""
+
+    def make(limits: ToolLimits | None = None, **overrides: object) -> ClaudeEngine:
+        values: dict[str, object] = {
+            "anthropic_base_url": messages_api.base_url,
+            "claude_max_retries": 2,
+            "claude_timeout_seconds": 60.0,
+        }
+        values.update(overrides)
+        settings = Settings.model_validate(values)
+        secrets = Secrets(anthropic_api_key=SecretStr(API_KEY))
+        return ClaudeEngine(settings=settings, secrets=secrets, limits=limits)
+
+    return make
+
+
+SMALL_LIMITS = ToolLimits(
+    read_max_bytes=1000,
+    write_max_bytes=2000,
+    glob_max_results=5,
+    grep_max_matches=5,
+    bash_default_timeout=20.0,
+    bash_output_max_bytes=4000,
+)
+
+
+@pytest.fixture
+def toolbox(workspace: Path) -> Toolbox:
+    """Every tool over `workspace`, with small caps, called directly (no model)."""
+    sandbox = Sandbox(workspace)
+    ctx = ToolContext(
+        sandbox=sandbox,
+        tracker=FileTracker.snapshot(sandbox),
+        limits=SMALL_LIMITS,
+        bash_path=Settings().bash_path,
+        secrets=(API_KEY,),
+    )
+    return Toolbox(ctx, ALL_TOOLS)
