@@ -48,7 +48,9 @@ class Cluster:
 
     def api_client(self) -> k8s.ApiClient:
         """A client of this cluster only: nothing global is configured."""
-        api: k8s.ApiClient = new_client_from_config(config_file=str(self.kubeconfig))
+        api: k8s.ApiClient = new_client_from_config(  # type: ignore[no-untyped-call]
+            config_file=str(self.kubeconfig)
+        )
         return api
 
     def pod_log(self, namespace: str, pod: str, container: str | None = None) -> str:
@@ -84,7 +86,7 @@ def cluster() -> Iterator[Cluster]:
 def kube(cluster: Cluster) -> Iterator[k8s.ApiClient]:
     api = cluster.api_client()
     yield api
-    api.close()
+    api.close()  # type: ignore[no-untyped-call]
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -19,7 +20,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="default: $DEVCLUSTER_STATE_DIR or <repo>/.devcluster",
     )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log start-up progress")
     args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(message)s"
+    )
     if args.command == "demo":  # hack/devcluster/demo.py
         from devcluster.demo import run_demo
 

@@ -71,14 +71,16 @@ class ContainerProcess:
             os.killpg(self.proc.pid, sig)
 
 
-def kill_leftover_groups(pods_root: Path) -> list[int]:
-    """After an agent restart: kill container process groups recorded by a previous run."""
+def kill_leftover_groups(pods_root: Path, marker: str) -> list[int]:
+    """After an agent restart: kill container process groups recorded by a previous run
+    (only processes that still carry this cluster's marker: pids get reused)."""
     killed = []
     for pid_file in pods_root.glob("*/*/run/*.pid"):
         with contextlib.suppress(ValueError, OSError):
             pid = int(pid_file.read_text())
-            with contextlib.suppress(ProcessLookupError, PermissionError):
+            pid_file.unlink()
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            if marker.encode() in environ:
                 os.killpg(pid, signal.SIGKILL)
                 killed.append(pid)
-            pid_file.unlink()
     return killed

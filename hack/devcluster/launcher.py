@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import time
@@ -25,9 +26,13 @@ from devcluster.state import (
     save_ports,
 )
 
+log = logging.getLogger("devcluster.launcher")
 HACK_DIR = Path(__file__).resolve().parents[1]
 START_TIMEOUT = float(os.environ.get("DEVCLUSTER_START_TIMEOUT", "120"))
 LOG_TAIL_LINES = 40
+# kube-apiserver holds watches open for its whole graceful shutdown: not worth waiting for.
+STOP_TIMEOUT = {"etcd": 10.0, "nodeagent": 10.0}
+STOP_TIMEOUT_DEFAULT = 3.0
 FIRST_WAVE = ("etcd", "kube-apiserver", "nodeagent")
 
 
@@ -145,9 +150,11 @@ def _wait_ready(paths: ClusterPaths, ports: Ports, components: tuple[str, ...]) 
         "kube-scheduler": lambda: readiness.answers_ok(ports.scheduler, "/healthz", insecure),
         "nodeagent": lambda: _node_ready(paths, ports),
     }
-    deadline = time.monotonic() + START_TIMEOUT
+    begin = time.monotonic()
+    deadline = begin + START_TIMEOUT
     for component in order:
         wait_until(component, checks[component], max(deadline - time.monotonic(), 1), dead)
+        log.info("%s ready (+%.1fs)", component, time.monotonic() - begin)
     if "kube-controller-manager" in components:
         wait_until(
             "the default service account",
@@ -155,6 +162,7 @@ def _wait_ready(paths: ClusterPaths, ports: Ports, components: tuple[str, ...]) 
             max(deadline - time.monotonic(), 1),
             dead,
         )
+        log.info("default service account ready (+%.1fs)", time.monotonic() - begin)
 
 
 def _spawn(component: str, bins: Path, paths: ClusterPaths, ports: Ports) -> None:
@@ -244,7 +252,7 @@ def restart_apiserver(
         raise NotReadyError(f"no cluster in {paths.root}")
     pid = _alive(paths, "kube-apiserver")
     if pid is not None:
-        processes.stop_group(pid)
+        processes.stop_group(pid, STOP_TIMEOUT_DEFAULT)
     time.sleep(down_seconds)
     _spawn("kube-apiserver", bins or default_bin_dir(), paths, ports)
     _wait_ready(paths, ports, ("kube-apiserver",))
@@ -257,7 +265,7 @@ def down(state_dir: Path | None = None) -> list[int]:
     for component in reversed(COMPONENTS):
         pid = _alive(paths, component)
         if pid is not None:
-            processes.stop_group(pid)
+            processes.stop_group(pid, STOP_TIMEOUT.get(component, STOP_TIMEOUT_DEFAULT))
         paths.pid(component).unlink(missing_ok=True)
     stragglers = processes.pids_with_env(MARKER_ENV, str(paths.root))
     processes.kill_all(stragglers)

@@ -19,6 +19,7 @@ from devcluster.container import kill_leftover_groups
 from devcluster.kubelet_api import KubeletServer
 from devcluster.node import NodeHeartbeat
 from devcluster.pod_worker import AgentContext, PodWorker
+from devcluster.provisioner import Provisioner
 from devcluster.rest import ApiError, KubeRest
 from devcluster.state import MARKER_ENV, ClusterPaths
 
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     # Admin credentials: the Node authorizer's graph lags pod binding, which would make
     # a real node identity race its own pods' Secrets and tokens.
     api = KubeRest(args.server, paths.cert("ca"), paths.cert("admin"), paths.key("admin"))
-    killed = kill_leftover_groups(paths.pods)
+    killed = kill_leftover_groups(paths.pods, f"{MARKER_ENV}={paths.root}")
     if killed:
         log.info("killed containers left by a previous agent: %s", killed)
     ctx = AgentContext(
@@ -181,6 +182,7 @@ def main(argv: list[str] | None = None) -> None:
             log.info("waiting for the apiserver: %s", exc)
             time.sleep(0.2)
     heartbeat.start()
+    Provisioner(api, paths.volumes / "pv").start()
     agent.run()
 
 

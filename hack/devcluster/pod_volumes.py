@@ -151,7 +151,7 @@ def _claim_dir(ctx: VolumeContext, claim: str) -> Path:
         if host_path:
             Path(host_path).mkdir(parents=True, exist_ok=True)
             return Path(host_path)
-    target = ctx.pvc_root / namespace / claim
+    target: Path = ctx.pvc_root / namespace / claim
     target.mkdir(parents=True, exist_ok=True)
     return target
 

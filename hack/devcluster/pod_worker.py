@@ -5,7 +5,9 @@ activeDeadlineSeconds and deletion."""
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -409,8 +411,6 @@ class PodWorker(threading.Thread):
         )
         write_kubeconfig(runtime / "kubeconfig", config)
         if owner is not None:
-            import os
-
             os.chown(runtime / "kubeconfig", *owner)
         return runtime
 
@@ -474,6 +474,8 @@ class PodWorker(threading.Thread):
             "cwd": c.get("workingDir"),
             "mounts": mounts,
             "hostname": self.pod_name,
+            # Our interpreter must stay usable for runAsUser pods (it may live under /root).
+            "reachable": [os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)],
             "uid": uid,
             "gid": gid,
             "groups": groups,

@@ -8,9 +8,11 @@ the command. The spec is written by the node agent (see container.py).
 from __future__ import annotations
 
 import ctypes
+import itertools
 import json
 import os
 import socket
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,38 @@ def bind_mounts(mounts: list[dict[str, Any]]) -> None:
             _mount(None, str(target), MS_BIND | MS_REMOUNT | MS_RDONLY)
 
 
+def _blocking_ancestor(path: Path) -> tuple[Path, Path] | None:
+    """The first directory on path that others cannot traverse, and its child on path."""
+    chain = [*reversed(path.parents), path]
+    for parent, child in itertools.pairwise(chain[1:]):
+        try:
+            if not os.stat(parent).st_mode & stat.S_IXOTH:
+                return parent, child
+        except FileNotFoundError:
+            return None
+    return None
+
+
+def make_reachable(paths: list[str]) -> None:
+    """Let a non-root user reach paths (our Python under a 0700 /root, say) without
+    touching the host: a tmpfs over the closed directory, the one child re-bound into it."""
+    for raw in paths:
+        blocked = _blocking_ancestor(Path(raw))
+        if blocked is None:
+            continue
+        parent, child = blocked
+        fd = os.open(child, os.O_PATH | os.O_DIRECTORY)  # reachable after parent is covered
+        try:
+            _check(
+                _libc.mount(b"tmpfs", str(parent).encode(), b"tmpfs", 0, b"mode=0755"),
+                f"tmpfs over {parent}",
+            )
+            (parent / child.name).mkdir()
+            _mount(f"/proc/self/fd/{fd}", str(parent / child.name), MS_BIND | MS_REC)
+        finally:
+            os.close(fd)
+
+
 def drop_privileges(uid: int | None, gid: int | None, groups: list[int]) -> None:
     if uid is None and gid is None and not groups:
         return
@@ -81,6 +115,8 @@ def run(spec: dict[str, Any]) -> int:
         bind_mounts(spec["mounts"])
         if spec.get("cwd"):
             Path(spec["cwd"]).mkdir(parents=True, exist_ok=True)
+        if spec.get("uid") not in (None, 0):
+            make_reachable(spec.get("reachable") or [])
         drop_privileges(spec.get("uid"), spec.get("gid"), spec.get("groups") or [])
         if spec.get("cwd"):
             os.chdir(spec["cwd"])

@@ -1,3 +1,3 @@
-"""devops-orchestrator: the DevOps domain orchestrator of an AI agent network, as a Kubernetes operator."""
+"""devops-orchestrator: the DevOps domain orchestrator of an AI agent network."""
 
 __version__ = "0.1.0"

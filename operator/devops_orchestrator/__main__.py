@@ -15,11 +15,23 @@ import kopf
 from devops_orchestrator.config import get_settings
 
 
+class QuietSuccesses(logging.Filter):
+    """Drops kopf's "Timer/Handler '...' succeeded." lines: with a timer every few seconds
+    per running task and an event per Job change they would drown everything else."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO:
+            return True
+        message = record.getMessage()
+        return not (message.startswith(("Timer '", "Handler '")) and message.endswith("succeeded."))
+
+
 def main() -> None:
     settings = get_settings()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("kopf.objects").addFilter(QuietSuccesses())
     import devops_orchestrator.handlers  # noqa: F401  (registers the handlers)
 
     namespaces = list(settings.watch_namespaces)

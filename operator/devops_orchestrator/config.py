@@ -18,7 +18,9 @@ class Settings(BaseSettings):
     redis_url: str = Field(default="", description="Redis URL, e.g. redis://redis:6379/0")
     domain: str = Field(default="devops", description="Domain of the agent network we serve")
     agent_id: str = Field(default="", description="Registry id; default devops-<hostname>")
-    max_in_flight: int = Field(default=10, ge=1, description="Redis tasks in flight before we stop taking")
+    max_in_flight: int = Field(
+        default=10, ge=1, description="Redis tasks in flight before we stop taking"
+    )
     max_description_chars: int = Field(default=8000, ge=1)
     redis_block_seconds: float = Field(default=2.0, gt=0, description="BLMOVE block time when idle")
     redis_recovery_interval_seconds: float = Field(
@@ -38,8 +40,12 @@ class Settings(BaseSettings):
     worker_memory_request: str = "128Mi"
     worker_memory_limit: str = "512Mi"
     job_ttl_seconds: int = Field(default=3600, ge=0)
-    anthropic_secret_name: str = Field(default="anthropic-api-key", description="Secret with key ANTHROPIC_API_KEY")
-    recheck_interval_seconds: float = Field(default=5.0, gt=0, description="Timer re-checking running tasks")
+    anthropic_secret_name: str = Field(
+        default="anthropic-api-key", description="Secret with key ANTHROPIC_API_KEY"
+    )
+    recheck_interval_seconds: float = Field(
+        default=5.0, gt=0, description="Timer re-checking running tasks"
+    )
 
     # Engine and models (workers)
     # Empty model ids mean "the newest of that family the installed anthropic SDK knows",
@@ -48,20 +54,22 @@ class Settings(BaseSettings):
     model_opus: str = Field(default="", description="Model id for 'opus'; empty: newest known")
     model_haiku: str = Field(default="", description="Model id for 'haiku'; empty: newest known")
     anthropic_base_url: str = Field(default="", description="Override of the Messages API endpoint")
-    agents_dir: str = Field(default="", description="Folder of worker definitions; default: shipped ones")
+    agents_dir: str = Field(
+        default="", description="Folder of worker definitions; default: shipped ones"
+    )
     claude_max_turns: int = Field(default=40, ge=1, description="Model turns per worker run")
-    claude_max_tokens_total: int = Field(default=400_000, ge=1, description="Input+output tokens per run")
+    claude_max_tokens_total: int = Field(default=400_000, ge=1, description="Tokens in+out per run")
     claude_timeout_seconds: float = Field(default=1500.0, gt=0, description="Wall clock per run")
-    claude_max_output_tokens: int = Field(default=8192, ge=1, description="max_tokens of each request")
+    claude_max_output_tokens: int = Field(default=8192, ge=1, description="max_tokens per request")
     claude_max_retries: int = Field(default=4, ge=0, description="SDK retries on 429, 529 and 5xx")
     bash_path: str = Field(
         default=os.defpath,
         validation_alias=AliasChoices("DEVOPS_BASH_PATH", "PATH"),
         description="PATH of the claude engine's Bash tool; default: the worker's own PATH",
     )
-    workspace_dir: str = Field(default="/workspace", description="Worker's workspace (volume or clone)")
-    kubernetes_version: str = Field(default="1.36", description="Schema version for manifest checks")
-    artifacts_max_bytes: int = Field(default=900 * 1024, ge=0, description="Cap of artifacts ConfigMap")
+    workspace_dir: str = Field(default="/workspace", description="Worker's workspace folder")
+    kubernetes_version: str = Field(default="1.36", description="Schemas for manifest checks")
+    artifacts_max_bytes: int = Field(default=900 * 1024, ge=0, description="Artifacts cap")
     validator_timeout_seconds: float = Field(default=120.0, gt=0, description="Per validator run")
 
     # Observability
@@ -69,7 +77,9 @@ class Settings(BaseSettings):
     health_port: int = Field(default=8081, description="kopf liveness endpoint; 0 disables")
 
     # Operator process (kopf)
-    peering: str = Field(default="", description="kopf peering name for replicas; empty: standalone")
+    peering: str = Field(
+        default="", description="kopf peering name for replicas; empty: standalone"
+    )
     watch_namespaces: list[str] = Field(default=[], description="Namespaces to watch; empty: all")
 
 

@@ -66,6 +66,11 @@ def _condition(job: Mapping[str, Any], kind: str) -> Mapping[str, Any] | None:
     return None
 
 
+def is_owned_by(obj: Mapping[str, Any], uid: str) -> bool:
+    owners = obj.get("metadata", {}).get("ownerReferences") or []
+    return any(owner.get("uid") == uid for owner in owners)
+
+
 def build_observed_job(job: Mapping[str, Any], errors: Mapping[str, str]) -> ObservedJob:
     """An owned Job as the decision sees it. A Job being deleted before it finished
     (stopped by us or by a person) counts as failed with reason `Deleted`."""
@@ -270,13 +275,15 @@ def run_pass(
             kube.patch_task_status(namespace, name, patch, resource_version=resource_version)
         raise PermanentError(message) from exc
 
-    jobs = kube.list_jobs(namespace, f"{build_task_selector(name)},{LABEL_MANAGED_BY}={MANAGED_BY}")
-    stored = results.read_results(namespace, name)
+    uid: str = task["metadata"]["uid"]
+    selector = f"{build_task_selector(name)},{LABEL_MANAGED_BY}={MANAGED_BY}"
+    # Owned by this very task: Jobs of a deleted namesake linger until collected.
+    jobs = [job for job in kube.list_jobs(namespace, selector) if is_owned_by(job, uid)]
+    stored = results.read_results(namespace, name, uid)
     errors = read_crash_messages(namespace, jobs, stored.errors)
     stored = results.StoredResults(results=stored.results, errors=errors)
     decision = decide(build_observation(task, spec, jobs, stored, definitions, now))
 
-    uid: str = task["metadata"]["uid"]
     created: list[str] = []
     for job in decision.create:
         manifest = render_job(
@@ -438,11 +445,26 @@ class Reconciler:
         if task is None or decision is None:
             self.forget(*key)
             return
-        for event in decision.events:  # the status they describe is stored by now
-            kopf.event(
-                cast(kopf.Body, task), type=event.type, reason=event.reason, message=event.message
+        phase_before, phase = outcome.old_status.get("phase"), decision.status.get("phase")
+        if outcome.created or outcome.stopped or phase != phase_before:
+            logger.info(
+                "%s/%s: %s -> %s; created %s; stopped %s",
+                *key,
+                phase_before,
+                phase,
+                list(outcome.created) or "-",
+                list(outcome.stopped) or "-",
             )
-        phase = decision.status.get("phase")
+        for event in decision.events:  # the status they describe is stored by now
+            try:
+                kopf.event(
+                    cast(kopf.Body, task),
+                    type=event.type,
+                    reason=event.reason,
+                    message=event.message,
+                )
+            except LookupError:  # outside kopf's context (no poster): the status has it all
+                logger.warning("%s/%s: event %s not posted", *key, event.reason)
         if phase:
             metrics.record_task_phase(key[0], key[1], str(phase))
         for worker, outcome_phase, seconds in build_worker_durations(

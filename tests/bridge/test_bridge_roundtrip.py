@@ -7,8 +7,8 @@ import json
 import re
 
 import redis
-from conftest import Stack
 
+from conftest import Stack
 from producer.producer import LOG_LINE, Producer, make_task
 
 RESULT_KEYS = {"status", "workers_used", "files_created", "files_modified", "summary",
@@ -26,7 +26,7 @@ def test_producer_gets_complete_results(stack: Stack, producer: Producer,
         priority="high", timeout_seconds=600))
     results = producer.wait([docker, pipeline], timeout=240)
     for task_id, result in results.items():
-        assert result["status"] == "completed", (result, stack.log_tail())
+        assert result["status"] == "completed", (result.get("error"), stack.log_tail())
         assert set(result) == {"task_id", "status", "started_at", "completed_at", "output"}
         assert result["task_id"] == task_id
         output = json.loads(result["output"])

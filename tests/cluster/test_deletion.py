@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from clusterwait import is_gone, pod_phase, wait_for
+from clusterwait import as_dict, is_gone, job_pods, pod_phase, wait_for
 from kubernetes import client as k8s
 
 from fixtures_cluster import Cluster
@@ -58,8 +58,10 @@ def test_deleting_a_jobs_owner_garbage_collects_the_job_and_its_pods(
     cluster: Cluster, kube: k8s.ApiClient, namespace: str
 ) -> None:
     core, batch = k8s.CoreV1Api(kube), k8s.BatchV1Api(kube)
-    owner = core.create_namespaced_config_map(
-        namespace, k8s.V1ConfigMap(metadata=k8s.V1ObjectMeta(name="owner"))
+    owner = as_dict(
+        core.create_namespaced_config_map(
+            namespace, k8s.V1ConfigMap(metadata=k8s.V1ObjectMeta(name="owner"))
+        )
     )
     cluster.kubectl(
         "apply",
@@ -73,7 +75,7 @@ kind: Job
 metadata:
   name: owned
   ownerReferences:
-  - {{apiVersion: v1, kind: ConfigMap, name: owner, uid: {owner.metadata.uid}}}
+  - {{apiVersion: v1, kind: ConfigMap, name: owner, uid: {owner["metadata"]["uid"]}}}
 spec:
   template:
     spec:
@@ -84,9 +86,10 @@ spec:
     )
 
     def running_pod() -> str | None:
-        pods = core.list_namespaced_pod(namespace, label_selector="job-name=owned").items
-        running = [p for p in pods if p.status.phase == "Running"]
-        return running[0].metadata.name if running else None
+        running = [
+            p for p in job_pods(core, namespace, "owned") if p["status"]["phase"] == "Running"
+        ]
+        return str(running[0]["metadata"]["name"]) if running else None
 
     pod = wait_for("owned job's pod running", running_pod)
     pid = _container_pid(cluster, namespace, pod)

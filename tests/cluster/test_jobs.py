@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from clusterwait import job_condition, job_pods, wait_for
+from clusterwait import as_dict, job_condition, job_pods, wait_for
 from kubernetes import client as k8s
 
 from fixtures_cluster import Cluster
@@ -40,11 +40,11 @@ def test_job_completes_and_its_log_reads_hi(
     assert wait_for("job hello", lambda: job_condition(batch, namespace, "hello")) == "Complete"
     print(f"job completed in {time.monotonic() - started:.1f}s")
     [pod] = job_pods(core, namespace, "hello")
-    assert pod.status.phase == "Succeeded"
-    terminated = pod.status.container_statuses[0].state.terminated
-    assert (terminated.exit_code, terminated.reason) == (0, "Completed")
+    assert pod["status"]["phase"] == "Succeeded"
+    terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
+    assert (terminated["exitCode"], terminated["reason"]) == (0, "Completed")
     assert cluster.kubectl("logs", "-n", namespace, "job/hello").stdout == "hi\n"
-    assert cluster.pod_log(namespace, pod.metadata.name) == "hi\n"
+    assert cluster.pod_log(namespace, pod["metadata"]["name"]) == "hi\n"
 
 
 def test_failing_job_retries_once_then_fails_with_exit_code_3(
@@ -63,7 +63,7 @@ def test_failing_job_retries_once_then_fails_with_exit_code_3(
     pods = job_pods(core, namespace, "boom")
     assert len(pods) == 2
     for pod in pods:
-        assert pod.status.phase == "Failed"
-        terminated = pod.status.container_statuses[0].state.terminated
-        assert (terminated.exit_code, terminated.reason) == (3, "Error")
-    assert batch.read_namespaced_job("boom", namespace).status.failed == 2
+        assert pod["status"]["phase"] == "Failed"
+        terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
+        assert (terminated["exitCode"], terminated["reason"]) == (3, "Error")
+    assert as_dict(batch.read_namespaced_job("boom", namespace))["status"]["failed"] == 2

@@ -116,8 +116,10 @@ spec:
   containers:
   - name: main
     image: python
-    command: ["python", "-c", "import os; print(os.path.exists(os.environ['T']), os.getenv('KUBECONFIG'))"]
-    env: [{name: T, value: /var/run/secrets/kubernetes.io/serviceaccount/token}]
+    command: ["python", "-c", "import os; print(os.path.exists(os.environ['T']), os.getenv('KC'))"]
+    env:
+    - {name: T, value: /var/run/secrets/kubernetes.io/serviceaccount/token}
+    - {name: KC, value: $(KUBECONFIG)}
 """,
     )
     wait_for("nocreds finished", lambda: pod_phase(core, namespace, "nocreds") == "Succeeded")

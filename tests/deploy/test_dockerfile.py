@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from deploy.kustomize_util import REPO
+from deploy.deploy_util import REPO
 from devops_orchestrator.config import Settings
 
 DOCKERFILE = REPO / "Dockerfile"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from deploy.kustomize_util import MANIFESTS, REPO, find, find_prefixed, iter_containers, render
+from deploy.deploy_util import MANIFESTS, REPO, find, find_prefixed, iter_containers, render
 from devops_orchestrator import constants as c
 from devops_orchestrator.config import Settings
 
@@ -183,7 +183,9 @@ def test_configmap_holds_only_real_settings(objects: list[dict[str, Any]]) -> No
     data = _config(objects)
     fields = {f"DEVOPS_{name.upper()}" for name in Settings.model_fields}
     assert set(data) <= fields, set(data) - fields
-    settings = Settings(**{k.removeprefix("DEVOPS_").lower(): v for k, v in data.items()})
+    settings = Settings.model_validate(
+        {k.removeprefix("DEVOPS_").lower(): v for k, v in data.items()}
+    )
     assert settings.worker_image == IMAGE
     assert settings.peering == "devops-orchestrator"
     assert settings.redis_url == ""

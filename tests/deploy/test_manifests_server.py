@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from deploy.kustomize_util import MANIFESTS
+from deploy.deploy_util import MANIFESTS
 from devcluster.demo import CRDS, NAMESPACE
 
 

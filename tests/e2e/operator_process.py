@@ -4,6 +4,7 @@ kept in a file, killable (SIGKILL) and restartable mid-task."""
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -18,8 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 READY_TIMEOUT = 60.0
+PR_SET_PDEATHSIG = 1
 FAULTY_WORKER = Path(__file__).with_name("worker_with_faults.py")
 REAL_WORKER = [sys.executable, "-m", "devops_orchestrator.worker"]
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL it when the test process dies, however it dies,
+    so no operator outlives its test run."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def free_port() -> int:
@@ -82,6 +90,7 @@ class OperatorProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         self.wait_ready()
 

@@ -12,6 +12,7 @@ from kubernetes import client
 from devops_orchestrator.constants import GROUP, LABEL_TASK, PLURAL, VERSION
 
 T = TypeVar("T")
+PROJECT_CONTEXT = {"project_type": "nodejs"}
 FINAL = ("Succeeded", "PartiallySucceeded", "Failed", "Cancelled")
 
 
@@ -45,6 +46,9 @@ class Tasks:
         self.explain = explain
 
     def create(self, name: str, **spec: Any) -> dict[str, Any]:
+        """A DevOpsTask; its context says the project is a Node.js app (the workspace is
+        empty, so the generator engine needs to be told what it builds for)."""
+        spec["context"] = {**PROJECT_CONTEXT, **(spec.get("context") or {})}
         body = {
             "apiVersion": f"{GROUP}/{VERSION}",
             "kind": "DevOpsTask",

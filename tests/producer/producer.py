@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -47,6 +48,7 @@ def make_task(
 class Producer:
     client: redis.Redis  # decode_responses=True
     published: dict[str, dict[str, Any]] = field(default_factory=dict)
+    publications: Counter[str] = field(default_factory=Counter)  # messages per task
     _pubsub: Any = None
 
     def __post_init__(self) -> None:
@@ -69,19 +71,33 @@ class Producer:
         """Collect the results published within the next `timeout` seconds."""
         deadline = time.monotonic() + timeout
         while True:
-            message = self._pubsub.get_message(timeout=0.05)
+            try:
+                message = self._pubsub.get_message(timeout=0.05)
+            except redis.ConnectionError:  # Redis restarting: it resubscribes on reconnect
+                time.sleep(0.2)
+                message = None
             if message is not None and message.get("type") == "message":
                 task_id = str(message["channel"]).removeprefix("results:")
                 self.published[task_id] = json.loads(message["data"])
+                self.publications[task_id] += 1
                 continue
             if time.monotonic() >= deadline:
                 return
 
     def result(self, task_id: str) -> dict[str, str]:
-        return dict(self.client.hgetall(f"results:{task_id}"))
+        return dict(self._retrying(lambda: self.client.hgetall(f"results:{task_id}")))
 
     def logs(self, task_id: str) -> list[str]:
-        return list(self.client.lrange(f"results:{task_id}:logs", 0, -1))
+        return list(self._retrying(lambda: self.client.lrange(f"results:{task_id}:logs", 0, -1)))
+
+    @staticmethod
+    def _retrying(call: Any, attempts: int = 60) -> Any:
+        for _ in range(attempts - 1):
+            try:
+                return call()
+            except redis.ConnectionError:
+                time.sleep(0.5)
+        return call()
 
     def wait(self, task_ids: list[str], timeout: float) -> dict[str, dict[str, str]]:
         """Until every task's hash is final (raises TimeoutError), collecting publications."""

@@ -5,14 +5,11 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from workerkit import APPS
 
 from devops_orchestrator.config import get_settings
-from devops_orchestrator.models import Briefing, EngineName
-
-APPS = Path(__file__).parent / "apps"
 
 
 @pytest.fixture(autouse=True)
@@ -33,16 +30,3 @@ def copy_app(tmp_path: Path) -> Callable[[str], Path]:
         return target
 
     return copy
-
-
-def make_briefing(worker: str, description: str = "Containerize the application", **extra: Any) -> (
-    Briefing
-):
-    return Briefing(
-        task_name=extra.pop("task_name", "shop"),
-        namespace="default",
-        worker=worker,
-        description=description,
-        engine=EngineName.GENERATOR,
-        **extra,
-    )

@@ -80,6 +80,13 @@ def api_client() -> client.ApiClient:
         return _api_client
 
 
+def use_api_client(api: client.ApiClient) -> None:
+    """Use `api` for every call from now on (tools and tests with their own kubeconfig)."""
+    global _api_client
+    with _client_lock:
+        _api_client = api
+
+
 def _call(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Run one API call, returning the decoded JSON body (or None for empty bodies)."""
     try:

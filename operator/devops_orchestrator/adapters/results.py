@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from devops_orchestrator.adapters import kube
 from devops_orchestrator.constants import LABEL_COMPONENT, LABEL_TASK
+from devops_orchestrator.core.jobs import build_task_label_value
 from devops_orchestrator.models import WorkerResult
 
 RESULT_SUFFIX = "-result"
@@ -31,7 +32,7 @@ class StoredResults:
 
 
 def result_selector(task_name: str) -> str:
-    return f"{LABEL_TASK}={task_name},{LABEL_COMPONENT}=result"
+    return f"{LABEL_TASK}={build_task_label_value(task_name)},{LABEL_COMPONENT}=result"
 
 
 def parse_result_configmap(data: dict[str, str]) -> tuple[WorkerResult | None, str | None]:
@@ -47,12 +48,15 @@ def parse_result_configmap(data: dict[str, str]) -> tuple[WorkerResult | None, s
         return None, f"{error}; {reason}" if error else reason
 
 
-def read_results(namespace: str, task_name: str) -> StoredResults:
-    """Every result stored for the task's worker attempts, keyed by Job name."""
+def read_results(namespace: str, task_name: str, task_uid: str = "") -> StoredResults:
+    """Every result stored for the task's worker attempts, keyed by Job name. With
+    `task_uid`, ConfigMaps owned by another task of the same name are left out."""
     stored = StoredResults()
     for cm in kube.list_configmaps(namespace, result_selector(task_name)):
-        name: str = cm.get("metadata", {}).get("name", "")
-        if not name.endswith(RESULT_SUFFIX):
+        meta = cm.get("metadata", {})
+        name: str = meta.get("name", "")
+        owners = {owner.get("uid") for owner in meta.get("ownerReferences") or []}
+        if not name.endswith(RESULT_SUFFIX) or (task_uid and owners and task_uid not in owners):
             continue
         job_name = name[: -len(RESULT_SUFFIX)]
         result, error = parse_result_configmap(cm.get("data") or {})

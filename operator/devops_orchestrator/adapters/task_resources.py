@@ -35,8 +35,15 @@ def create_task(manifest: Mapping[str, Any]) -> bool:
     meta = manifest["metadata"]
     what = f"create devopstask {meta['namespace']}/{meta['name']}"
     try:
-        _call(what, _api().create_namespaced_custom_object, GROUP, VERSION, meta["namespace"],
-              PLURAL, dict(manifest))
+        _call(
+            what,
+            _api().create_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            meta["namespace"],
+            PLURAL,
+            dict(manifest),
+        )
     except kube.RetryableError as exc:
         if exc.status == 409:
             return False
@@ -53,12 +60,28 @@ def list_tasks(namespaces: Sequence[str] = (), label_selector: str = "") -> list
     api = _api()
     bodies: list[Any] = []
     if not namespaces:
-        bodies.append(_call("list devopstasks", api.list_cluster_custom_object, GROUP, VERSION,
-                            PLURAL, label_selector=label_selector))
+        bodies.append(
+            _call(
+                "list devopstasks",
+                api.list_cluster_custom_object,
+                GROUP,
+                VERSION,
+                PLURAL,
+                label_selector=label_selector,
+            )
+        )
     for namespace in namespaces:
-        bodies.append(_call(f"list devopstasks in {namespace}",
-                            api.list_namespaced_custom_object, GROUP, VERSION, namespace, PLURAL,
-                            label_selector=label_selector))
+        bodies.append(
+            _call(
+                f"list devopstasks in {namespace}",
+                api.list_namespaced_custom_object,
+                GROUP,
+                VERSION,
+                namespace,
+                PLURAL,
+                label_selector=label_selector,
+            )
+        )
     return [item for body in bodies if body for item in body.get("items", [])]
 
 
@@ -66,8 +89,16 @@ def annotate_task(namespace: str, name: str, annotations: Mapping[str, str]) -> 
     """Merge `annotations` into the task's metadata. False when the task is gone."""
     body = {"metadata": {"annotations": dict(annotations)}}
     try:
-        _call(f"annotate devopstask {namespace}/{name}", _api().patch_namespaced_custom_object,
-              GROUP, VERSION, namespace, PLURAL, name, body)
+        _call(
+            f"annotate devopstask {namespace}/{name}",
+            _api().patch_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            namespace,
+            PLURAL,
+            name,
+            body,
+        )
     except kube.PermanentError as exc:
         if exc.status == 404:
             return False

@@ -74,8 +74,8 @@ def build_result_configmap(
 
 
 def file_key(path: str, taken: set[str]) -> str:
-    key = _INVALID_KEY.sub("_", path.replace("/", "__")).strip(".") or "file"
-    key = key[:240]
+    key = _INVALID_KEY.sub("_", path.replace("/", "__"))[:240]
+    key = "file" if key in ("", ".", "..") else key
     candidate, n = key, 1
     while candidate in taken or candidate in (INDEX_KEY, "."):
         n += 1

@@ -3,10 +3,10 @@ real SDK), a workspace, a definition and an engine pointed at the fake."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from claude_support import ALL_TOOLS, API_KEY, SMALL_LIMITS, EngineFactory
 from pydantic import SecretStr
 
 from devops_orchestrator.config import Secrets, Settings
@@ -19,11 +19,6 @@ from devops_orchestrator.worker.claude.toolbox import Toolbox
 from fakes.messages_api import MessagesAPIServer, messages_api
 
 __all__ = ["messages_api"]
-
-API_KEY = "sk-ant-test-0123456789-SECRET-abcdefghij"
-ALL_TOOLS = ["Read", "Write", "Edit", "Glob", "Grep", "Bash", "validate"]
-
-EngineFactory = Callable[..., ClaudeEngine]
 
 
 @pytest.fixture
@@ -71,16 +66,6 @@ def make_engine(messages_api: MessagesAPIServer) -> EngineFactory:
         return ClaudeEngine(settings=settings, secrets=secrets, limits=limits)
 
     return make
-
-
-SMALL_LIMITS = ToolLimits(
-    read_max_bytes=1000,
-    write_max_bytes=2000,
-    glob_max_results=5,
-    grep_max_matches=5,
-    bash_default_timeout=20.0,
-    bash_output_max_bytes=4000,
-)
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ import os
 import time
 from pathlib import Path
 
-from conftest import SMALL_LIMITS, Toolbox
+from claude_support import SMALL_LIMITS
+
+from devops_orchestrator.worker.claude.toolbox import Toolbox
 
 
 def _alive(pid: int) -> bool:

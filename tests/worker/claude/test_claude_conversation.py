@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import API_KEY, EngineFactory
+from claude_support import API_KEY, EngineFactory
+
 from devops_orchestrator.models import AgentDefinition, Briefing, Severity
 from fakes.messages_api import MessagesAPIServer, presented_key
 

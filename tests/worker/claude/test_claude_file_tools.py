@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import SMALL_LIMITS, Toolbox
+from claude_support import SMALL_LIMITS
+
+from devops_orchestrator.worker.claude.files import FileTracker
+from devops_orchestrator.worker.claude.toolbox import Toolbox
 
 
 def test_write_creates_folders_and_is_tracked(toolbox: Toolbox, workspace: Path) -> None:
@@ -46,7 +49,7 @@ def test_read_is_capped(toolbox: Toolbox, workspace: Path) -> None:
     outcome = toolbox.run("Read", {"path": "big.log"})
     assert not outcome.is_error
     assert "[file is 5000 bytes; only the first 1000 are read]" in outcome.content
-    assert outcome.content.count("y") == 1000
+    assert outcome.content.splitlines()[0] == "     1\t" + "y" * 1000
 
 
 def test_read_refuses_binary_and_missing_files(toolbox: Toolbox, workspace: Path) -> None:
@@ -58,6 +61,7 @@ def test_read_refuses_binary_and_missing_files(toolbox: Toolbox, workspace: Path
 
 def test_edit_replaces_a_unique_string(toolbox: Toolbox, workspace: Path) -> None:
     (workspace / "Dockerfile").write_text("FROM node:18\nRUN npm ci\n")
+    toolbox.ctx.tracker = FileTracker.snapshot(toolbox.ctx.sandbox)  # the file predates the run
     outcome = toolbox.run(
         "Edit", {"path": "Dockerfile", "old_string": "node:18", "new_string": "node:20"}
     )

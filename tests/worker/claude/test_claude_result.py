@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from claude_support import EngineFactory
 
-from conftest import EngineFactory
 from devops_orchestrator.models import AgentDefinition, Briefing
 from devops_orchestrator.worker.claude.result import ResultError, extract_json, parse_result
 from devops_orchestrator.worker.engine import EngineError
@@ -102,7 +102,7 @@ def test_the_wall_clock_is_enforced(
     definition: AgentDefinition,
     briefing: Briefing,
 ) -> None:
-    messages_api.reply_tool_use("Bash", {"command": "sleep 2"})
+    messages_api.reply_tool_use("Bash", {"command": "sleep 1.2"})
     messages_api.reply_text(json.dumps({"summary": "never read"}))
 
     with pytest.raises(EngineError, match="wall clock limit"):

@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
+from claude_support import EngineFactory
 
-from conftest import EngineFactory
 from devops_orchestrator.models import AgentDefinition, Briefing
 from devops_orchestrator.worker.engine import EngineError
 from fakes.messages_api import MessagesAPIServer

@@ -8,8 +8,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+from claude_support import EngineFactory
 
-from conftest import EngineFactory
 from devops_orchestrator.models import AgentDefinition, Briefing, Severity
 from devops_orchestrator.worker.claude.sandbox import Sandbox, SandboxError
 from fakes.messages_api import MessagesAPIServer

@@ -8,9 +8,9 @@ import logging
 from pathlib import Path
 
 import pytest
+from claude_support import API_KEY
 from pydantic import SecretStr
 
-from conftest import API_KEY
 from devops_orchestrator.config import Secrets, Settings
 from devops_orchestrator.models import AgentDefinition, Briefing
 from devops_orchestrator.worker.claude import ClaudeEngine

@@ -1,0 +1,153 @@
+"""The generator on six real sample apps, for all three workers, through the worker's own
+code path (engine, change detection, validators): no validator error, and the port and
+health endpoint found in each app's code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from workerkit import make_briefing
+
+from devops_orchestrator.models import Severity, WorkerResult
+from devops_orchestrator.worker.runner import run_worker
+
+# app -> (port, health path, stack label) as written in the app's code
+APPS = {
+    "python-fastapi": (8181, "/health/live", "python/fastapi"),
+    "node-express-ts": (3400, "/status", "node/express/typescript"),
+    "go-nethttp": (9090, "/healthz", "go/net/http"),
+    "java-spring": (8081, "/actuator/health", "java/spring-boot"),
+    "rust-axum": (7878, "/ping", "rust/axum"),
+    "static-site": (8080, "/", "static/nginx"),
+}
+TASK = (
+    "Containerize the application for production, deploy it to Kubernetes on AWS with "
+    "autoscaling and a public ingress, and set up CI/CD with GitHub Actions"
+)
+
+
+def _errors(result: WorkerResult) -> list[str]:
+    return [
+        f"{i.validator} {i.file}:{i.line} {i.rule} {i.message}"
+        for i in result.issues
+        if i.severity == Severity.ERROR
+    ]
+
+
+@pytest.mark.parametrize("app", sorted(APPS))
+def test_all_three_workers_produce_valid_files(app: str, copy_app: Callable[[str], Path]) -> None:
+    port, health, label = APPS[app]
+    workspace = copy_app(app)
+    previous: dict[str, WorkerResult] = {}
+    results: dict[str, WorkerResult] = {}
+    for worker in ("docker-worker", "infra-worker", "ci-worker"):
+        briefing = make_briefing(worker, TASK, previous_results=dict(previous))
+        result = run_worker(briefing, workspace)
+        assert _errors(result) == [], f"{app} {worker}"
+        warnings = [i for i in result.issues if i.severity == Severity.WARNING]
+        assert warnings == [], f"{app} {worker}"
+        detected = (result.model_extra or {})["detected"]
+        assert (detected["port"], detected["health_endpoint"], detected["stack"]) == (
+            port,
+            health,
+            label,
+        )
+        assert result.engine == "generator"
+        previous[worker] = results[worker] = result
+
+    docker = results["docker-worker"]
+    assert docker.files_created == [
+        ".dockerignore",
+        "Dockerfile",
+        "compose.prod.yaml",
+        "compose.yaml",
+    ]
+    extra = docker.model_extra or {}
+    assert extra["docker_config"]["port"] == port
+    assert extra["docker_config"]["health_endpoint"] == health
+    image = extra["deployment_info"]["image"]
+    dockerfile = (workspace / "Dockerfile").read_text()
+    assert f"EXPOSE {port}\n" in dockerfile
+    assert "USER " in dockerfile and "USER root" not in dockerfile
+    assert ":latest" not in dockerfile.split("FROM", 1)[1]
+    if extra["docker_config"]["healthcheck"]:
+        assert f"127.0.0.1:{port}{health}" in dockerfile
+    else:
+        assert "distroless" in dockerfile and "\nHEALTHCHECK" not in dockerfile
+
+    infra = results["infra-worker"]
+    assert {
+        "k8s/deployment.yaml",
+        "k8s/service.yaml",
+        "k8s/ingress.yaml",
+        "k8s/hpa.yaml",
+        "k8s/kustomization.yaml",
+        "terraform/main.tf",
+    } <= set(infra.files_created)
+    deployment = yaml.safe_load((workspace / "k8s/deployment.yaml").read_text())
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == image  # taken from the docker-worker's result
+    assert container["ports"][0]["containerPort"] == port
+    assert container["readinessProbe"]["httpGet"]["path"] == health
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert 'source  = "hashicorp/aws"' in (workspace / "terraform/main.tf").read_text()
+
+    ci = results["ci-worker"]
+    assert ci.files_created == [".github/workflows/ci.yml"]
+    workflow = yaml.safe_load((workspace / ".github/workflows/ci.yml").read_text())
+    assert set(workflow["jobs"]) == {"check", "image", "deploy"}  # infra ran before: deploy
+    assert workflow["env"]["IMAGE"] == image.rsplit(":", 1)[0]
+
+
+@pytest.mark.parametrize("provider", ["gitlab", "jenkins"])
+@pytest.mark.parametrize("app", ["python-fastapi", "go-nethttp"])
+def test_gitlab_and_jenkins_when_named(
+    app: str, provider: str, copy_app: Callable[[str], Path]
+) -> None:
+    workspace = copy_app(app)
+    briefing = make_briefing("ci-worker", f"Build a {provider} pipeline that deploys to k8s")
+    result = run_worker(briefing, workspace)
+    expected = ".gitlab-ci.yml" if provider == "gitlab" else "Jenkinsfile"
+    assert result.files_created == [expected]
+    assert _errors(result) == []
+    assert (result.model_extra or {})["ci_pipeline"]["deploy"] is True
+
+
+def test_briefing_hints_override_and_are_reported(copy_app: Callable[[str], Path]) -> None:
+    workspace = copy_app("node-express-ts")
+    briefing = make_briefing(
+        "docker-worker",
+        "Containerize. Node.js version: 22\nPort: 3000\nEntry point: dist/server.js",
+        context={"registry": "registry.example.com/team", "project_type": "nodejs"},
+    )
+    result = run_worker(briefing, workspace)
+    dockerfile = (workspace / "Dockerfile").read_text()
+    assert "FROM node:22.11-alpine3.20" in dockerfile
+    assert "EXPOSE 3000" in dockerfile and "ENV PORT=3000" in dockerfile
+    assert 'CMD ["node", "dist/server.js"]' in dockerfile
+    extra = result.model_extra or {}
+    assert extra["docker_config"]["image"] == "registry.example.com/team/greeter-api:latest"
+    assert "compose.prod.yaml" not in result.files_created  # production was not asked for
+    assert _errors(result) == []
+
+
+def test_each_workers_terraform_follows_the_named_cloud(copy_app: Callable[[str], Path]) -> None:
+    for cloud, provider in (("gcp", "hashicorp/google"), ("azure", "hashicorp/azurerm")):
+        workspace = copy_app("go-nethttp") if cloud == "gcp" else copy_app("rust-axum")
+        briefing = make_briefing(
+            "infra-worker", "Kubernetes manifests", context={"cloud_provider": cloud}
+        )
+        result = run_worker(briefing, workspace)
+        assert provider in (workspace / "terraform/main.tf").read_text()
+        assert "k8s/ingress.yaml" not in result.files_created  # no exposure asked
+        assert _errors(result) == []
+
+
+def test_empty_workspace_without_a_stack_fails_clearly(tmp_path: Path) -> None:
+    from devops_orchestrator.worker.engine import EngineError
+
+    with pytest.raises(EngineError, match="could not recognise the application"):
+        run_worker(make_briefing("docker-worker"), tmp_path)

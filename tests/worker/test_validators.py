@@ -1,0 +1,146 @@
+"""The validators are real tools: bad files produce located findings, a missing tool is an
+error, never a silent pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devops_orchestrator.models import Issue, Severity
+from devops_orchestrator.worker.validators import actionlint, classify, hadolint, validate_files
+from devops_orchestrator.worker.validators.tools import find_tool
+
+
+def _write(root: Path, files: dict[str, str]) -> list[str]:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return list(files)
+
+
+def _found(issues: list[Issue], validator: str) -> list[Issue]:
+    return [i for i in issues if i.validator == validator]
+
+
+def test_the_tools_are_installed() -> None:
+    assert find_tool("hadolint") is not None
+    assert find_tool("actionlint") is not None
+    assert find_tool("shellcheck") is not None
+
+
+def test_hadolint_findings(tmp_path: Path) -> None:
+    files = _write(tmp_path, {"Dockerfile": "FROM ubuntu\nRUN apt-get install curl\n"})
+    issues = _found(validate_files(tmp_path, files), "hadolint")
+    rules = {(i.rule, i.line) for i in issues}
+    assert ("DL3006", 1) in rules  # untagged base image
+    assert ("DL3008", 2) in rules  # unpinned apt packages
+    assert all(i.file == "Dockerfile" for i in issues)
+
+
+def test_actionlint_and_shellcheck_findings(tmp_path: Path) -> None:
+    workflow = (
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
+        "      - run: echo $FOO\n      - run: echo ${{ github.nope }}\n"
+    )
+    files = _write(tmp_path, {".github/workflows/ci.yml": workflow})
+    issues = _found(validate_files(tmp_path, files), "actionlint")
+    assert {i.rule for i in issues} >= {"shellcheck", "expression"}
+    assert all(
+        i.severity == Severity.ERROR and i.file == ".github/workflows/ci.yml" for i in issues
+    )
+
+
+def test_kubernetes_schema_findings(tmp_path: Path) -> None:
+    manifest = (
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\nspec:\n  ports:\n"
+        "    - port: http\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n"
+        "datta: {}\n"
+    )
+    kustomization = (
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "resources:\n  - app.yaml\n  - missing.yaml\n"
+    )
+    files = _write(tmp_path, {"k8s/app.yaml": manifest, "k8s/kustomization.yaml": kustomization})
+    issues = validate_files(tmp_path, files)
+    schema = _found(issues, "kubernetes-schema")
+    assert {i.line for i in schema} == {1, 9}  # each document located
+    assert any("datta" in i.message for i in schema)  # strict: unknown fields are errors
+    assert [i.message for i in _found(issues, "kustomize")] == [
+        "resources entry 'missing.yaml' does not exist"
+    ]
+
+
+def test_yaml_syntax_error_is_located(tmp_path: Path) -> None:
+    files = _write(tmp_path, {"k8s/bad.yaml": "a: [1, 2\nb: c\n"})
+    (issue,) = validate_files(tmp_path, files)
+    assert (issue.validator, issue.rule, issue.severity) == ("yaml", "syntax", Severity.ERROR)
+    assert issue.line is not None
+
+
+def test_compose_schema_and_references(tmp_path: Path) -> None:
+    compose = (
+        "services:\n  web:\n    image: nginx:1.27\n    portz: ['80:80']\n"
+        "  api:\n    build: .\n    volumes: ['data:/var/lib']\n    networks: [back]\n"
+        "    depends_on: [db]\n  lonely:\n    restart: always\n"
+    )
+    files = _write(tmp_path, {"compose.yaml": compose})
+    messages = [i.message for i in validate_files(tmp_path, files)]
+    assert any("portz" in m for m in messages)
+    files = _write(tmp_path, {"compose.yaml": compose.replace("portz", "ports")})
+    messages = sorted(i.message for i in validate_files(tmp_path, files))
+    assert messages == [
+        "service 'api' depends on unknown service 'db'",
+        "service 'api' uses undeclared network 'back'",
+        "service 'api' uses undeclared volume 'data'",
+        "service 'lonely' has neither image nor build",
+    ]
+
+
+def test_gitlab_and_jenkins_structure(tmp_path: Path) -> None:
+    gitlab = "stages: [build]\nlint:\n  stage: lint\n  script: [make]\nbuild:\n  needs: [x]\n"
+    jenkins = "pipeline {\n  agent any\n  stages {\n    stage('A') {\n      echo 'x'\n    }\n"
+    files = _write(tmp_path, {".gitlab-ci.yml": gitlab, "Jenkinsfile": jenkins})
+    messages = sorted(i.message for i in validate_files(tmp_path, files))
+    assert "job 'lint' uses undeclared stage 'lint'" in messages
+    assert "job 'build' has no script" in messages
+    assert "job 'build' needs unknown job 'x'" in messages
+    assert "'{' is never closed" in messages
+    files = _write(tmp_path, {"Jenkinsfile": jenkins + "  }\n}\n"})
+    assert [i.message for i in validate_files(tmp_path, files)] == ["stage 'A' has no steps"]
+
+
+def test_missing_tools_are_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hadolint, "find_tool", lambda _: None)
+    monkeypatch.setattr(actionlint, "find_tool", lambda _: None)
+    files = _write(
+        tmp_path, {"Dockerfile": "FROM alpine:3.20\n", ".github/workflows/a.yml": "on: push\n"}
+    )
+    issues = validate_files(tmp_path, files)
+    assert {(i.validator, i.rule, i.severity) for i in issues} == {
+        ("hadolint", "validator-missing", Severity.ERROR),
+        ("actionlint", "validator-missing", Severity.ERROR),
+    }
+
+
+def test_paths_outside_or_missing(tmp_path: Path) -> None:
+    issues = validate_files(tmp_path, ["../etc/passwd", "nope.yaml"])
+    assert [i.rule for i in issues] == ["outside-workspace", "missing-file"]
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("Dockerfile", "hadolint"),
+        ("docker/api.Dockerfile", "hadolint"),
+        (".github/workflows/ci.yaml", "actionlint"),
+        ("compose.prod.yaml", "compose"),
+        ("docker-compose.yml", "compose"),
+        (".gitlab-ci.yml", "gitlab-ci"),
+        ("Jenkinsfile", "jenkinsfile"),
+        ("k8s/deployment.yaml", "yaml"),
+        ("main.py", None),
+    ],
+)
+def test_classify(path: str, kind: str | None) -> None:
+    assert classify(path) == kind
