@@ -1,4 +1,4 @@
-"""`python -m devcluster up|down|status|kubeconfig`."""
+"""`python -m devcluster up|down|status|kubeconfig|demo`."""
 
 from __future__ import annotations
 
@@ -27,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "demo":  # hack/devcluster/demo.py
         from devcluster.demo import run_demo
+
+        return run_demo(args.state_dir)
+    if args.command == "demo":
+        from devcluster.demo import run_demo  # heavy imports (redis, the operator): lazily
 
         return run_demo(args.state_dir)
     if args.command == "up":

@@ -100,27 +100,20 @@ def test_automount_false_gives_no_credentials(
     cluster: Cluster, kube: k8s.ApiClient, namespace: str
 ) -> None:
     core = k8s.CoreV1Api(kube)
-    cluster.kubectl(
-        "apply",
-        "-n",
-        namespace,
-        "-f",
-        "-",
-        input="""
+    script = (
+        "import os; print(os.path.exists('/var/run/secrets/kubernetes.io/serviceaccount/token'),"
+        " 'KUBECONFIG' in os.environ, os.environ['KUBERNETES_SERVICE_HOST'])"
+    )
+    manifest = f"""
 apiVersion: v1
 kind: Pod
-metadata: {name: nocreds}
+metadata: {{name: nocreds}}
 spec:
   automountServiceAccountToken: false
   restartPolicy: Never
   containers:
-  - name: main
-    image: python
-    command: ["python", "-c", "import os; print(os.path.exists(os.environ['T']), os.getenv('KC'))"]
-    env:
-    - {name: T, value: /var/run/secrets/kubernetes.io/serviceaccount/token}
-    - {name: KC, value: $(KUBECONFIG)}
-""",
-    )
+  - {{name: main, image: python, command: ["python", "-c", {json.dumps(script)}]}}
+"""
+    cluster.kubectl("apply", "-n", namespace, "-f", "-", input=manifest)
     wait_for("nocreds finished", lambda: pod_phase(core, namespace, "nocreds") == "Succeeded")
-    assert cluster.pod_log(namespace, "nocreds") == "False None\n"
+    assert cluster.pod_log(namespace, "nocreds") == "False False 127.0.0.1\n"

@@ -6,6 +6,7 @@ kubectl on the sample app's workspace volume, one pushed on the Redis queue."""
 from __future__ import annotations
 
 import json
+import shutil
 import time
 import urllib.request
 import uuid
@@ -151,6 +152,7 @@ def test_kubectl_task_on_the_sample_app_completes(deployed: Deployed, cluster: A
         "delete", "devopstask", "sample-app-pipeline", "-n", NAMESPACE, "--wait=true", timeout=120
     )
     deployed.kubectl("delete", "pvc", CLAIM, "-n", NAMESPACE, "--wait=false")
+    shutil.rmtree(workspace)
 
 
 def test_redis_task_completes_and_is_published(deployed: Deployed) -> None:

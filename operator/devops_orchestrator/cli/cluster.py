@@ -20,6 +20,8 @@ INDEX_KEY = "files.json"  # artifacts ConfigMap: {data key: relative path}
 
 
 def _progress(status: dict[str, Any]) -> str:
+    if isinstance(status.get("progress"), str):  # the reconciler's own "done/planned"
+        return str(status["progress"])
     workers = status.get("workers") or []
     if not isinstance(workers, list) or not workers:
         return "-"
