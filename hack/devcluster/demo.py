@@ -487,6 +487,7 @@ def _run(paths: ClusterPaths) -> int:
     say(4, "Preparing the workspace: the sample Express app on a PersistentVolume")
     workspace = paths.root / "demo" / "workspace"
     seed_workspace(workspace)
+    shutil.rmtree(paths.root / "demo" / "artifacts", ignore_errors=True)  # an earlier run's
     ensure_workspace_volume(kubectl, workspace)
     engine = set_api_key_secret(kubectl)
     note(f"{workspace} <- examples/sample-app, claim {CLAIM}")

@@ -64,7 +64,7 @@ def test_up_is_idempotent_and_down_leaves_no_process(cluster: Cluster, state_dir
         "--",
         "sh",
         "-c",
-        "sleep 3600 & echo $! > /tmp/forker-child-$$; sleep 3600",
+        "sleep 3600 & sleep 3600",
     )
     pod_dir = state_dir / "pods" / "default" / "forker"
     pod_pid = int(wait_for("forker started", lambda: _read(pod_dir / "run" / "forker.pid"), 60))
