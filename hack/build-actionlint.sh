@@ -11,5 +11,6 @@ if [[ ! -x "$bin/actionlint" ]]; then
 fi
 venv_bin="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.venv/bin"
 if [[ -d "$venv_bin" ]]; then
-  ln -sf "$bin/actionlint" "$venv_bin/actionlint"
+  # a copy, not a link: the cache under $HOME is not readable by non-root pod users
+  install -m 0755 "$bin/actionlint" "$venv_bin/actionlint"
 fi

@@ -25,10 +25,6 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(message)s"
     )
-    if args.command == "demo":  # hack/devcluster/demo.py
-        from devcluster.demo import run_demo
-
-        return run_demo(args.state_dir)
     if args.command == "demo":
         from devcluster.demo import run_demo  # heavy imports (redis, the operator): lazily
 

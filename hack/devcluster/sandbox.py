@@ -42,8 +42,8 @@ def _mount(source: str | None, target: str, flags: int) -> None:
     _check(_libc.mount(src, target.encode(), None, flags, None), f"mount {source} {target}")
 
 
-def _prepare_target(source: Path, target: Path) -> None:
-    if source.is_dir():
+def _prepare_target(source_is_dir: bool, target: Path) -> None:
+    if source_is_dir:
         target.mkdir(parents=True, exist_ok=True)
     else:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -58,13 +58,20 @@ def enter_namespaces(hostname: str) -> None:
 
 
 def bind_mounts(mounts: list[dict[str, Any]]) -> None:
-    # Parents before children, so /data/sub lands inside the /data volume.
-    for m in sorted(mounts, key=lambda m: len(Path(m["target"]).parts)):
-        source, target = Path(m["source"]), Path(m["target"])
-        _prepare_target(source, target)
-        _mount(str(source), str(target), MS_BIND | MS_REC)
-        if m.get("readOnly"):
-            _mount(None, str(target), MS_BIND | MS_REMOUNT | MS_RDONLY)
+    # Every source is opened before the first mount: a volume mounted over, say, /tmp
+    # would otherwise hide later sources that live under /tmp on the host.
+    opened = [(m, os.open(m["source"], os.O_PATH)) for m in mounts]
+    try:
+        # Parents before children, so /data/sub lands inside the /data volume.
+        for m, fd in sorted(opened, key=lambda pair: len(Path(pair[0]["target"]).parts)):
+            target = Path(m["target"])
+            _prepare_target(stat.S_ISDIR(os.fstat(fd).st_mode), target)
+            _mount(f"/proc/self/fd/{fd}", str(target), MS_BIND | MS_REC)
+            if m.get("readOnly"):
+                _mount(None, str(target), MS_BIND | MS_REMOUNT | MS_RDONLY)
+    finally:
+        for _, fd in opened:
+            os.close(fd)
 
 
 def _blocking_ancestor(path: Path) -> tuple[Path, Path] | None:

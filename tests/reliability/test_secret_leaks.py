@@ -7,7 +7,10 @@ every key in Redis and every message published on the result channels."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ import redis
 from kubernetes import client
 from reliability_kit import Stack
 
+from devops_orchestrator.core.jobs import RUN_AS_USER
 from e2e.taskutil import wait_for
 from fakes.messages_api import MessagesAPIServer, presented_key
 from producer.producer import Producer, make_task
@@ -33,9 +37,12 @@ def messages_api() -> Iterator[MessagesAPIServer]:
 
 
 @pytest.fixture
-def git_remote(tmp_path: Path) -> str:
-    """A bare repository with one commit on main, reachable by the local pods."""
-    bare, seed = tmp_path / "remote.git", tmp_path / "seed"
+def git_remote(tmp_path: Path) -> Iterator[str]:
+    """A bare repository with one commit on main, reachable by the local pods: they run
+    as another user and see an emptyDir at /tmp, hence a world-readable /var/tmp folder."""
+    shared = Path(tempfile.mkdtemp(prefix="reliability-git-", dir="/var/tmp"))
+    shared.chmod(0o755)
+    bare, seed = shared / "remote.git", tmp_path / "seed"
     env = {
         "GIT_AUTHOR_NAME": "t",
         "GIT_AUTHOR_EMAIL": "t@t",
@@ -54,10 +61,10 @@ def git_remote(tmp_path: Path) -> str:
     git("add", ".", cwd=seed)
     git("commit", "-m", "init", cwd=seed)
     git("push", str(bare), "main", cwd=seed)
-    bare.chmod(0o777)
-    for path in bare.rglob("*"):
-        path.chmod(0o777)
-    return f"file://{bare}"
+    for path in [bare, *bare.rglob("*")]:  # owned by the pods' user: git trusts it
+        os.chown(path, RUN_AS_USER, RUN_AS_USER)
+    yield f"file://{bare}"
+    shutil.rmtree(shared, ignore_errors=True)
 
 
 def create_secrets(core: client.CoreV1Api, namespace: str) -> None:
@@ -159,6 +166,7 @@ def test_no_secret_value_appears_anywhere(
         results = producer.wait([task_id], timeout=240)
         assert results[task_id]["status"] == "completed", (results, stack.log_tail())
         assert any(presented_key(r.headers) == API_KEY for r in messages_api.requests)
+        assert messages_api.pending == 0  # the whole script ran, the Bash probe included
 
         # 2. A git workspace with the token in its credentials Secret (generator engine).
         stack.tasks.create(
@@ -170,6 +178,14 @@ def test_no_secret_value_appears_anywhere(
         )
         status = stack.tasks.wait_final("git-task", timeout=240)
         assert status["phase"] == "Succeeded", stack.tasks.describe("git-task")
+        bare = git_remote.removeprefix("file://")
+        pushed = subprocess.run(
+            ["git", "-c", "safe.directory=*", "--git-dir", bare, "for-each-ref"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert "refs/heads/devops/" in pushed.stdout  # the token's Secret was mounted, used
         wait_for("the operator to settle", lambda: "git-task" in operator.log_text(), 30)
         producer.drain(timeout=1.0)
     finally:
