@@ -9,11 +9,14 @@ from pathlib import Path
 
 from devcluster import launcher
 from devcluster.readiness import NotReadyError
+from devcluster.state import ClusterPaths, default_state_dir
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="devcluster", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "status", "kubeconfig", "demo"])
+    parser.add_argument(
+        "command", choices=["up", "down", "status", "kubeconfig", "demo", "redis-up", "redis-down"]
+    )
     parser.add_argument(
         "--state-dir",
         type=Path,
@@ -29,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         from devcluster.demo import run_demo  # heavy imports (redis, the operator): lazily
 
         return run_demo(args.state_dir)
+    if args.command in ("redis-up", "redis-down"):
+        return _redis(args.command, args.state_dir)
     if args.command == "up":
         try:
             info = launcher.up(args.state_dir)
@@ -51,6 +56,22 @@ def main(argv: list[str] | None = None) -> int:
         if found is None:
             return 1
         print(found.kubeconfig)
+    return 0
+
+
+def _redis(command: str, state_dir: Path | None) -> int:
+    from devcluster.redis_server import RedisStartError, ensure_redis, stop_redis
+
+    paths = ClusterPaths((state_dir or default_state_dir()).resolve())
+    if command == "redis-down":
+        print("redis stopped" if stop_redis(paths) else "redis was not running")
+        return 0
+    try:
+        port = ensure_redis(paths)
+    except RedisStartError as exc:
+        print(f"devcluster: {exc}", file=sys.stderr)
+        return 1
+    print(f"redis running\nexport DEVOPS_REDIS_URL=redis://127.0.0.1:{port}/0")
     return 0
 
 

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import redis
 import yaml
 
 from devcluster import launcher, processes
 from devcluster.readiness import NotReadyError
-from devcluster.state import MARKER_ENV, ClusterPaths, default_state_dir
+from devcluster.redis_server import RedisStartError, ensure_redis
+from devcluster.state import ClusterPaths, default_state_dir
 from devops_orchestrator.core.task_mapping import build_task_name
 
 REPO = Path(__file__).resolve().parents[2]
@@ -90,59 +90,6 @@ def note(text: str) -> None:
 
 
 # --- Redis on the host's loopback ------------------------------------------------------
-
-
-def _redis_answers(port: int) -> bool:
-    try:
-        return bool(redis.Redis(port=port, socket_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-def ensure_redis(paths: ClusterPaths) -> int:
-    """A redis-server for the cluster's state dir (reused when running), on a free port.
-    It carries the cluster's marker variable, so `devcluster down` stops it too."""
-    port_file = paths.root / "redis.port"
-    pid = processes.read_pid(paths.pid("redis"))
-    if pid is not None and port_file.exists():
-        port = int(port_file.read_text())
-        if _redis_answers(port):
-            return port
-        processes.stop_group(pid)
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise DemoError("redis-server is not installed (apt-get install redis-server)")
-    port = processes.free_port()
-    data = paths.root / "redis"
-    data.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, MARKER_ENV: str(paths.root)}
-    processes.spawn(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(data),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--protected-mode",
-            "no",
-        ],
-        paths.log("redis"),
-        paths.pid("redis"),
-        env,
-    )
-    port_file.write_text(str(port))
-    deadline = time.monotonic() + 15
-    while not _redis_answers(port):
-        if time.monotonic() > deadline:
-            raise DemoError(f"redis-server did not answer on port {port}; see {paths.log('redis')}")
-        time.sleep(0.1)
-    return port
 
 
 # --- The operator from the manifests ---------------------------------------------------
@@ -443,7 +390,7 @@ def run_demo(state_dir: Path | None = None) -> int:
     paths = ClusterPaths(root)
     try:
         return _run(paths)
-    except (DemoError, NotReadyError, subprocess.TimeoutExpired) as exc:
+    except (DemoError, RedisStartError, NotReadyError, subprocess.TimeoutExpired) as exc:
         print(f"\ndemo failed: {exc}", file=sys.stderr)
         print(
             f"logs: {paths.logs}/ (control plane, node agent, redis); pods: "

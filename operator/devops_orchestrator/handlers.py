@@ -10,6 +10,7 @@ Every trigger leads to the same level-based pass (`reconcile.Reconciler`):
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 import kopf
@@ -63,6 +64,9 @@ async def configure(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> Non
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage()
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage()
     settings.posting.level = logging.INFO
+    # Peers of equal priority all pause (kopf's rule); a random one per replica makes
+    # exactly one of the Deployment's replicas active and the other a hot standby.
+    settings.peering.priority = secrets.randbelow(2**31) + 1
     settings.watching.server_timeout = 300
     kube.api_client()  # fail at start-up, not on the first task, without credentials
     memo["reconciler"] = Reconciler(build_job_config(_settings), load_definitions())

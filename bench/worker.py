@@ -1,0 +1,37 @@
+"""The worker command of benchmark runs (`DEVOPS_WORKER_COMMAND`), run inside each pod.
+
+A task whose context holds `{"bench": {"sleep": S}}` gets a worker that sleeps S seconds
+and stores a valid result in the result ConfigMap (the format of `worker/artifacts.py`,
+written through `worker/store.py`), so throughput measures orchestration, not generation.
+Any other task runs the real worker (`python -m devops_orchestrator.worker`), unchanged."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+
+def main() -> int:
+    briefing_json = os.environ["DEVOPS_BRIEFING"]
+    bench = (json.loads(briefing_json).get("context") or {}).get("bench")
+    if not isinstance(bench, dict):
+        os.execv(sys.executable, [sys.executable, "-m", "devops_orchestrator.worker"])
+    time.sleep(float(bench.get("sleep", 0)))
+
+    from devops_orchestrator.models import Briefing, WorkerResult
+    from devops_orchestrator.worker import store
+    from devops_orchestrator.worker.artifacts import build_result_configmap
+
+    briefing = Briefing.model_validate_json(briefing_json)
+    result = WorkerResult(summary=f"{briefing.worker}: slept {bench.get('sleep', 0)} s",
+                          engine="bench")
+    if store.in_cluster(briefing):
+        store.ensure_configmap(store.load_api(), build_result_configmap(briefing, result, None))
+    print(result.model_dump_json(exclude_none=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
