@@ -29,8 +29,9 @@ def bridge_crd(cluster: Any) -> None:
 
     def established() -> bool:
         crd = api.read_custom_resource_definition("devopstasks.devops.agentnet.dev")
-        return any(c.type == "Established" and c.status == "True"
-                   for c in crd.status.conditions or [])
+        return any(
+            c.type == "Established" and c.status == "True" for c in crd.status.conditions or []
+        )
 
     wait_for("the DevOpsTask CRD", established, 60)
 
@@ -38,8 +39,14 @@ def bridge_crd(cluster: Any) -> None:
 class Stack:
     """Operators sharing one Redis and one namespace."""
 
-    def __init__(self, cluster: Any, redis_server: RedisServer, namespace: str,
-                 log_dir: Path, api: client.ApiClient) -> None:
+    def __init__(
+        self,
+        cluster: Any,
+        redis_server: RedisServer,
+        namespace: str,
+        log_dir: Path,
+        api: client.ApiClient,
+    ) -> None:
         self.cluster = cluster
         self.redis_server = redis_server
         self.namespace = namespace
@@ -58,8 +65,9 @@ class Stack:
             "DEVOPS_REDIS_BLOCK_SECONDS": "1",
             **extra,
         }
-        proc = OperatorProcess(Path(self.cluster.kubeconfig),
-                               self.log_dir / f"{agent_id}.log", settings=settings)
+        proc = OperatorProcess(
+            Path(self.cluster.kubeconfig), self.log_dir / f"{agent_id}.log", settings=settings
+        )
         proc.start()
         self.operators.append(proc)
         return proc
@@ -69,7 +77,8 @@ class Stack:
 
     def dt_names(self) -> list[str]:
         body = self.tasks.custom.list_namespaced_custom_object(
-            "devops.agentnet.dev", "v1alpha1", self.namespace, "devopstasks")
+            "devops.agentnet.dev", "v1alpha1", self.namespace, "devopstasks"
+        )
         return sorted(item["metadata"]["name"] for item in body["items"])
 
     def job_count(self) -> int:
@@ -77,8 +86,14 @@ class Stack:
 
 
 @pytest.fixture
-def stack(cluster: Any, bridge_crd: None, namespace: str, redis_server: RedisServer,
-          redis_client: redis.Redis, tmp_path: Path) -> Iterator[Stack]:
+def stack(
+    cluster: Any,
+    bridge_crd: None,
+    namespace: str,
+    redis_server: RedisServer,
+    redis_client: redis.Redis,
+    tmp_path: Path,
+) -> Iterator[Stack]:
     cluster.kubectl("apply", "-k", str(WORKER_MANIFESTS), "-n", namespace)
     api = cluster.api_client()
     built = Stack(cluster, redis_server, namespace, tmp_path, api)

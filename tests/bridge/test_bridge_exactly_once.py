@@ -22,8 +22,9 @@ def _sleepy(description: str, seconds: float) -> dict[str, Any]:
     return make_task(description, context={"e2e": {"sleep": {"docker-worker": seconds}}})
 
 
-def _assert_once(stack: Stack, producer: Producer, task_ids: list[str],
-                 redis_client: redis.Redis) -> None:
+def _assert_once(
+    stack: Stack, producer: Producer, task_ids: list[str], redis_client: redis.Redis
+) -> None:
     results = producer.wait(task_ids, timeout=300)
     time.sleep(2)  # a double publication would arrive now
     assert sorted(stack.dt_names()) == sorted(f"t-{t}" for t in task_ids)
@@ -39,8 +40,7 @@ def _assert_once(stack: Stack, producer: Producer, task_ids: list[str],
     assert redis_client.llen("tasks:active:devops") == 0
 
 
-def test_killed_after_the_take(stack: Stack, producer: Producer,
-                               redis_client: redis.Redis) -> None:
+def test_killed_after_the_take(stack: Stack, producer: Producer, redis_client: redis.Redis) -> None:
     """The state a SIGKILL right after BLMOVE leaves: the item in active, no resource."""
     task = make_task("Containerize the app with a Dockerfile")
     producer.submit(task)
@@ -49,24 +49,26 @@ def test_killed_after_the_take(stack: Stack, producer: Producer,
     _assert_once(stack, producer, [task["task_id"]], redis_client)
 
 
-def test_killed_after_resource_creation(stack: Stack, producer: Producer,
-                                        redis_client: redis.Redis) -> None:
+def test_killed_after_resource_creation(
+    stack: Stack, producer: Producer, redis_client: redis.Redis
+) -> None:
     operator = stack.operator()
-    ids = [producer.submit(_sleepy(f"Containerize service {i} with a Dockerfile", 4))
-           for i in range(3)]
+    ids = [
+        producer.submit(_sleepy(f"Containerize service {i} with a Dockerfile", 4)) for i in range(3)
+    ]
     wait_for("the resources", lambda: len(stack.dt_names()) == 3, 60, stack.log_tail)
     operator.kill()
     operator.start()
     _assert_once(stack, producer, ids, redis_client)
 
 
-def test_killed_after_completion_before_publishing(stack: Stack, producer: Producer,
-                                                   redis_client: redis.Redis) -> None:
+def test_killed_after_completion_before_publishing(
+    stack: Stack, producer: Producer, redis_client: redis.Redis
+) -> None:
     """Tasks finish while no bridge runs (an operator without Redis reconciles them);
     the restarted bridge publishes each exactly once and clears the active list."""
     operator = stack.operator()
-    ids = [producer.submit(_sleepy(f"Containerize app {i} with a Dockerfile", 2))
-           for i in range(2)]
+    ids = [producer.submit(_sleepy(f"Containerize app {i} with a Dockerfile", 2)) for i in range(2)]
     wait_for("the resources", lambda: len(stack.dt_names()) == 2, 60, stack.log_tail)
     operator.kill()
     no_redis = stack.operator("devops-noredis", DEVOPS_REDIS_URL="")
@@ -79,24 +81,27 @@ def test_killed_after_completion_before_publishing(stack: Stack, producer: Produ
     _assert_once(stack, producer, ids, redis_client)
 
 
-def test_two_operators_one_queue(stack: Stack, producer: Producer,
-                                 redis_client: redis.Redis) -> None:
+def test_two_operators_one_queue(
+    stack: Stack, producer: Producer, redis_client: redis.Redis
+) -> None:
     stack.operator("devops-a")
     stack.operator("devops-b")
-    ids = [producer.submit(make_task(f"Containerize service {i} with a Dockerfile"))
-           for i in range(30)]
+    ids = [
+        producer.submit(make_task(f"Containerize service {i} with a Dockerfile")) for i in range(30)
+    ]
     _assert_once(stack, producer, ids, redis_client)
     takers = Counter(
         stack.tasks.get(f"t-{t}")["metadata"]["annotations"]["devops.agentnet.dev/taken-by"]
-        for t in ids)
+        for t in ids
+    )
     assert set(takers) <= {"devops-a", "devops-b"}
 
 
-def test_redis_restarted_mid_run(stack: Stack, producer: Producer,
-                                 redis_client: redis.Redis) -> None:
+def test_redis_restarted_mid_run(
+    stack: Stack, producer: Producer, redis_client: redis.Redis
+) -> None:
     stack.operator()
-    ids = [producer.submit(_sleepy(f"Containerize app {i} with a Dockerfile", 3))
-           for i in range(4)]
+    ids = [producer.submit(_sleepy(f"Containerize app {i} with a Dockerfile", 3)) for i in range(4)]
     wait_for("the resources", lambda: len(stack.dt_names()) == 4, 60, stack.log_tail)
     stack.redis_server.restart(down_seconds=8)  # workers finish while Redis is away
     late = producer.submit(make_task("Containerize the late app with a Dockerfile"))
@@ -109,15 +114,17 @@ def test_redis_restarted_mid_run(stack: Stack, producer: Producer,
 
 def test_in_flight_cap(stack: Stack, producer: Producer, redis_client: redis.Redis) -> None:
     stack.operator(DEVOPS_MAX_IN_FLIGHT="2", DEVOPS_HEARTBEAT_INTERVAL_SECONDS="0.5")
-    ids = [producer.submit(_sleepy(f"Containerize app {i} with a Dockerfile", 6))
-           for i in range(5)]
+    ids = [producer.submit(_sleepy(f"Containerize app {i} with a Dockerfile", 6)) for i in range(5)]
     most, busy = 0, False
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         names = stack.dt_names()
-        running = [n for n in names
-                   if stack.tasks.status(n).get("phase") not in
-                   ("Succeeded", "PartiallySucceeded", "Failed", "Cancelled")]
+        running = [
+            n
+            for n in names
+            if stack.tasks.status(n).get("phase")
+            not in ("Succeeded", "PartiallySucceeded", "Failed", "Cancelled")
+        ]
         most = max(most, len(running))
         busy = busy or redis_client.hget("agents:info:devops-op0", "status") == "busy"
         if len(names) == 5 and not running:

@@ -11,19 +11,36 @@ import redis
 from conftest import Stack
 from producer.producer import LOG_LINE, Producer, make_task
 
-RESULT_KEYS = {"status", "workers_used", "files_created", "files_modified", "summary",
-               "issues", "deployment_info", "details"}
+RESULT_KEYS = {
+    "status",
+    "workers_used",
+    "files_created",
+    "files_modified",
+    "summary",
+    "issues",
+    "deployment_info",
+    "details",
+}
 
 
-def test_producer_gets_complete_results(stack: Stack, producer: Producer,
-                                        redis_client: redis.Redis) -> None:
+def test_producer_gets_complete_results(
+    stack: Stack, producer: Producer, redis_client: redis.Redis
+) -> None:
     stack.operator()
-    docker = producer.submit(make_task("Containerize the Node.js app with a Dockerfile",
-                                       requirements=["Non-root user"],
-                                       context={"project_type": "nodejs"}))
-    pipeline = producer.submit(make_task(
-        "Set up complete deployment pipeline: Dockerfile, GitHub Actions CI and Kubernetes",
-        priority="high", timeout_seconds=600))
+    docker = producer.submit(
+        make_task(
+            "Containerize the Node.js app with a Dockerfile",
+            requirements=["Non-root user"],
+            context={"project_type": "nodejs"},
+        )
+    )
+    pipeline = producer.submit(
+        make_task(
+            "Set up complete deployment pipeline: Dockerfile, GitHub Actions CI and Kubernetes",
+            priority="high",
+            timeout_seconds=600,
+        )
+    )
     results = producer.wait([docker, pipeline], timeout=240)
     for task_id, result in results.items():
         assert result["status"] == "completed", (result.get("error"), stack.log_tail())
@@ -36,8 +53,7 @@ def test_producer_gets_complete_results(stack: Stack, producer: Producer,
         logs = producer.logs(task_id)
         assert all(re.match(LOG_LINE, line) for line in logs), logs
         text = "\n".join(logs)
-        for milestone in ("received:", "planned:", "started", "finished: Succeeded",
-                          "completed:"):
+        for milestone in ("received:", "planned:", "started", "finished: Succeeded", "completed:"):
             assert milestone in text, logs
     assert "Dockerfile" in json.loads(results[docker]["output"])["files_created"]
     assert redis_client.llen("tasks:active:devops") == 0

@@ -109,8 +109,9 @@ class Producer:
                 self.drain(timeout=0.5)
                 return results
             if time.monotonic() > deadline:
-                pending = {t: r.get("status") for t, r in results.items()
-                           if r.get("status") not in FINAL}
+                pending = {
+                    t: r.get("status") for t, r in results.items() if r.get("status") not in FINAL
+                }
                 raise TimeoutError(f"not final after {timeout}s: {pending}")
 
     def close(self) -> None:

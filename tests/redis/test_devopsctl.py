@@ -24,22 +24,43 @@ def _run(server: RedisServer, *args: str) -> tuple[int, str]:
 def test_submit_matches_the_protocol(redis_server: RedisServer, redis_client: redis.Redis) -> None:
     pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(c.notifications_channel())
-    code, out = _run(redis_server, "submit", "Containerize the app", "-r", "Non-root user",
-                     "-r", "Multi-stage build", "--context", '{"project_type": "nodejs"}',
-                     "--priority", "high", "--timeout", "120")
+    code, out = _run(
+        redis_server,
+        "submit",
+        "Containerize the app",
+        "-r",
+        "Non-root user",
+        "-r",
+        "Multi-stage build",
+        "--context",
+        '{"project_type": "nodejs"}',
+        "--priority",
+        "high",
+        "--timeout",
+        "120",
+    )
     assert code == 0, out
     task_id = out.strip()
     assert uuid.UUID(task_id).version == 4
     [raw] = redis_client.lrange("tasks:pending:devops", 0, -1)
     task = json.loads(raw)
-    assert set(task) == {"task_id", "type", "source", "destination", "timestamp", "payload",
-                         "metadata"}
+    assert set(task) == {
+        "task_id",
+        "type",
+        "source",
+        "destination",
+        "timestamp",
+        "payload",
+        "metadata",
+    }
     assert task["task_id"] == task_id and task["type"] == "task_assignment"
     assert task["source"] == "devopsctl" and task["destination"] == "devops"
     assert datetime.fromisoformat(task["timestamp"]).utcoffset() is not None
-    assert task["payload"] == {"description": "Containerize the app",
-                               "requirements": ["Non-root user", "Multi-stage build"],
-                               "context": {"project_type": "nodejs"}}
+    assert task["payload"] == {
+        "description": "Containerize the app",
+        "requirements": ["Non-root user", "Multi-stage build"],
+        "context": {"project_type": "nodejs"},
+    }
     assert task["metadata"] == {"priority": "high", "timeout_seconds": 120}
     assert redis_client.hgetall(f"results:{task_id}") == {"task_id": task_id, "status": "pending"}
     notice = None
@@ -60,10 +81,14 @@ def test_usage_errors_exit_2(redis_server: RedisServer, redis_client: redis.Redi
 
 def test_status_and_wait_exit_codes(redis_server: RedisServer, redis_client: redis.Redis) -> None:
     output = json.dumps({"status": "partial", "summary": "half", "files_created": ["Dockerfile"]})
-    redis_client.hset("results:ok", mapping={"task_id": "ok", "status": "completed",
-                                             "output": output, "completed_at": "t"})
-    redis_client.hset("results:bad", mapping={"task_id": "bad", "status": "failed",
-                                              "error": "boom", "completed_at": "t"})
+    redis_client.hset(
+        "results:ok",
+        mapping={"task_id": "ok", "status": "completed", "output": output, "completed_at": "t"},
+    )
+    redis_client.hset(
+        "results:bad",
+        mapping={"task_id": "bad", "status": "failed", "error": "boom", "completed_at": "t"},
+    )
     redis_client.rpush("results:ok:logs", "[2026-01-01T00:00:00+00:00] received: x")
     assert _run(redis_server, "status", "ok")[0] == 0
     code, out = _run(redis_server, "--json", "status", "ok")

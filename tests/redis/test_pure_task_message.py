@@ -69,29 +69,58 @@ CASES = [
     ("task_id spaces", _with("task_id", "a b").encode(), "whitespace", None),
     ("no payload", _with("payload", _DELETE).encode(), "missing payload", GOOD["task_id"]),
     ("payload str", _with("payload", "x").encode(), "payload is not an object", GOOD["task_id"]),
-    ("no description", _with("payload.description", _DELETE).encode(),
-     "missing payload.description", GOOD["task_id"]),
-    ("empty description", _with("payload.description", "  ").encode(), "empty payload.description",
-     GOOD["task_id"]),
+    (
+        "no description",
+        _with("payload.description", _DELETE).encode(),
+        "missing payload.description",
+        GOOD["task_id"],
+    ),
+    (
+        "empty description",
+        _with("payload.description", "  ").encode(),
+        "empty payload.description",
+        GOOD["task_id"],
+    ),
     ("description int", _with("payload.description", 5).encode(), "not a string", GOOD["task_id"]),
-    ("huge description", _with("payload.description", "x" * 9000).encode(), "too long",
-     GOOD["task_id"]),
-    ("requirements str", _with("payload.requirements", "abc").encode(), "requirements",
-     GOOD["task_id"]),
+    (
+        "huge description",
+        _with("payload.description", "x" * 9000).encode(),
+        "too long",
+        GOOD["task_id"],
+    ),
+    (
+        "requirements str",
+        _with("payload.requirements", "abc").encode(),
+        "requirements",
+        GOOD["task_id"],
+    ),
     ("context list", _with("payload.context", [1]).encode(), "context", GOOD["task_id"]),
-    ("priority", _with("metadata.priority", "urgent").encode(), "unknown metadata.priority",
-     GOOD["task_id"]),
-    ("timeout str", _with("metadata.timeout_seconds", "300").encode(), "timeout_seconds",
-     GOOD["task_id"]),
-    ("timeout negative", _with("metadata.timeout_seconds", -1).encode(), "timeout_seconds",
-     GOOD["task_id"]),
+    (
+        "priority",
+        _with("metadata.priority", "urgent").encode(),
+        "unknown metadata.priority",
+        GOOD["task_id"],
+    ),
+    (
+        "timeout str",
+        _with("metadata.timeout_seconds", "300").encode(),
+        "timeout_seconds",
+        GOOD["task_id"],
+    ),
+    (
+        "timeout negative",
+        _with("metadata.timeout_seconds", -1).encode(),
+        "timeout_seconds",
+        GOOD["task_id"],
+    ),
     ("metadata list", _with("metadata", []).encode(), "metadata is not an object", GOOD["task_id"]),
     ("oversized item", b'{"task_id": "x", "pad": "' + b"y" * 300_000 + b'"}', "too large", None),
 ]
 
 
-@pytest.mark.parametrize(("raw", "reason", "task_id"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("raw", "reason", "task_id"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_malformed_items_get_a_reason(raw: bytes, reason: str, task_id: str | None) -> None:
     parsed = parse_task_item(raw, max_description_chars=8000)
     assert isinstance(parsed, DeadLetter)
@@ -114,11 +143,20 @@ def test_optional_fields_default() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.binary(max_size=300), st.text(max_size=300).map(str.encode),
-                 st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-                              lambda inner: st.lists(inner, max_size=4)
-                              | st.dictionaries(st.text(max_size=10), inner, max_size=4),
-                              max_leaves=20).map(lambda v: json.dumps(v).encode())))
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=300).map(str.encode),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+            lambda inner: (
+                st.lists(inner, max_size=4)
+                | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+            ),
+            max_leaves=20,
+        ).map(lambda v: json.dumps(v).encode()),
+    )
+)
 def test_garbage_never_raises(raw: bytes) -> None:
     parsed = parse_task_item(raw, max_description_chars=8000)
     assert isinstance(parsed, DeadLetter | TaskMessage)
@@ -152,21 +190,37 @@ def test_manifest_maps_the_message() -> None:
     assert spec["taskId"] == GOOD["task_id"]
     assert spec["requirements"] == GOOD["payload"]["requirements"]
     short = TaskMessage.model_validate_json(_with("metadata.timeout_seconds", 1))
-    assert build_task_manifest(short, "", namespace="n", agent_id="a")["spec"][
-        "timeoutSeconds"] == 10
+    assert (
+        build_task_manifest(short, "", namespace="n", agent_id="a")["spec"]["timeoutSeconds"] == 10
+    )
 
 
 def test_producer_json_round_trips() -> None:
-    raw = build_task_json("deploy", requirements=["r"], context={"a": 1}, priority="low",
-                          timeout_seconds=60, source="devopsctl", now=NOW, task_id="id-1")
+    raw = build_task_json(
+        "deploy",
+        requirements=["r"],
+        context={"a": 1},
+        priority="low",
+        timeout_seconds=60,
+        source="devopsctl",
+        now=NOW,
+        task_id="id-1",
+    )
     parsed = parse_task_item(raw.encode(), max_description_chars=8000)
     assert isinstance(parsed, TaskMessage)
     assert json.loads(raw)["destination"] == "devops"
 
 
-RESULT = {"status": "partial", "workers_used": ["docker-worker"], "files_created": ["Dockerfile"],
-          "files_modified": [], "summary": "1/2", "issues": [], "deployment_info": {},
-          "details": {}}
+RESULT = {
+    "status": "partial",
+    "workers_used": ["docker-worker"],
+    "files_created": ["Dockerfile"],
+    "files_modified": [],
+    "summary": "1/2",
+    "issues": [],
+    "deployment_info": {},
+    "details": {},
+}
 
 
 @pytest.mark.parametrize(
@@ -195,16 +249,32 @@ def test_milestones_follow_the_status() -> None:
         "phase": "Succeeded",
         "plan": {"stages": [["docker-worker"], ["ci-worker"]]},
         "workers": [
-            {"name": "docker-worker", "phase": "Succeeded", "jobName": "j1", "attempts": 1,
-             "firstAttempt": 1},
-            {"name": "ci-worker", "phase": "Running", "jobName": "j2", "attempts": 2,
-             "firstAttempt": 1},
+            {
+                "name": "docker-worker",
+                "phase": "Succeeded",
+                "jobName": "j1",
+                "attempts": 1,
+                "firstAttempt": 1,
+            },
+            {
+                "name": "ci-worker",
+                "phase": "Running",
+                "jobName": "j2",
+                "attempts": 2,
+                "firstAttempt": 1,
+            },
         ],
         "result": RESULT,
     }
     keys = [m.key for m in build_milestones({"description": "d"}, status)]
-    assert keys == ["received", "planned", "started:docker-worker:1", "finished:docker-worker",
-                    "started:ci-worker:2", "completed"]
+    assert keys == [
+        "received",
+        "planned",
+        "started:docker-worker:1",
+        "finished:docker-worker",
+        "started:ci-worker:2",
+        "completed",
+    ]
     assert format_log_line(NOW, "x") == "[2026-11-23T21:00:00+00:00] x"
 
 

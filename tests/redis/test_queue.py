@@ -73,8 +73,11 @@ def test_malformed_items_are_dead_lettered_and_the_queue_flows(
     raw_dead = redis.Redis(port=redis_server.port).lrange(c.dead_key(), 0, -1)
     dead = [json.loads(x) for x in raw_dead]
     assert len(dead) == 5
-    assert {d["reason"].split(":")[0] for d in dead} >= {"not JSON", "missing task_id",
-                                                         "empty payload.description"}
+    assert {d["reason"].split(":")[0] for d in dead} >= {
+        "not JSON",
+        "missing task_id",
+        "empty payload.description",
+    }
     assert sorted(d["raw"] for d in dead if d["raw"] in items) == sorted(items)
     result = redis_client.hgetall(c.result_key(good_id))
     assert result["status"] == "failed"
@@ -89,8 +92,9 @@ def test_dead_letter_publishes_the_failed_fields(
     consumer = _consumer(redis_server)
     pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(c.result_key("bad-prio"))
-    item = json.dumps({"task_id": "bad-prio", "payload": {"description": "x"},
-                       "metadata": {"priority": "urgent"}})
+    item = json.dumps(
+        {"task_id": "bad-prio", "payload": {"description": "x"}, "metadata": {"priority": "urgent"}}
+    )
     redis_client.lpush(c.pending_key(), item)
     consumer.take_one()
     [message] = _messages(pubsub)
@@ -118,8 +122,12 @@ def test_publish_result_is_atomic_and_once(
     redis_client.lpush(c.active_key(), raw, "other", raw)
     pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(c.result_key("t1"))
-    fields = {"task_id": "t1", "status": "completed", "output": "{}",
-              "completed_at": NOW.isoformat()}
+    fields = {
+        "task_id": "t1",
+        "status": "completed",
+        "output": "{}",
+        "completed_at": NOW.isoformat(),
+    }
     assert redis_queue.publish_result(client, fields, raw=raw) is True
     assert redis_queue.publish_result(client, fields, raw=raw) is False
     messages = _messages(pubsub)
@@ -148,7 +156,10 @@ def test_milestones_are_logged_once(redis_server: RedisServer, redis_client: red
     assert redis_queue.log_milestones(client, "t3", lines) == 2
     assert redis_queue.log_milestones(client, "t3", [*lines, ("completed", "[t] done")]) == 1
     assert redis_client.lrange(c.result_logs_key("t3"), 0, -1) == [
-        "[t] received: x", "[t] planned: a", "[t] done"]
+        "[t] received: x",
+        "[t] planned: a",
+        "[t] done",
+    ]
 
 
 def test_submit_is_what_the_producer_does(

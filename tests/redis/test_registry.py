@@ -98,8 +98,9 @@ def test_heartbeat_survives_a_redis_restart(
     redis_server: RedisServer, redis_client: redis.Redis
 ) -> None:
     errors: list[BaseException | None] = []
-    beat = Heartbeat(_raw(redis_server), AGENT, interval=0.3, status=lambda: "active",
-                     on_result=errors.append)
+    beat = Heartbeat(
+        _raw(redis_server), AGENT, interval=0.3, status=lambda: "active", on_result=errors.append
+    )
     beat.start()
     try:
         _wait_for(lambda: errors)

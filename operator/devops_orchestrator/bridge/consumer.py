@@ -87,8 +87,9 @@ class Consumer:
         """Block up to `block_seconds` for an item and handle it; None when idle or full."""
         if self.at_capacity():
             return None
-        raw = redis_queue.take(self.queue_client, block_seconds=self.block_seconds,
-                               domain=self.domain)
+        raw = redis_queue.take(
+            self.queue_client, block_seconds=self.block_seconds, domain=self.domain
+        )
         if raw is not None:
             self.handle_item(raw)
         return raw
@@ -105,8 +106,9 @@ class Consumer:
             redis_queue.remove_active(self.client, raw, domain=self.domain)
             return "done"
         text = raw.decode("utf-8")
-        manifest = build_task_manifest(parsed, text, namespace=self.namespace,
-                                       agent_id=self.agent_id)
+        manifest = build_task_manifest(
+            parsed, text, namespace=self.namespace, agent_id=self.agent_id
+        )
         name = manifest["metadata"]["name"]
         body = self.store.get(self.namespace, name)
         outcome = "running"
@@ -126,8 +128,9 @@ class Consumer:
         now = self.clock()
         redis_queue.mark_in_progress(self.client, build_in_progress_fields(task_id, now))
         received = f"received: {parsed.payload.description[:120]}"
-        redis_queue.log_milestones(self.client, task_id,
-                                   [("received", format_log_line(now, received))])
+        redis_queue.log_milestones(
+            self.client, task_id, [("received", format_log_line(now, received))]
+        )
         taken_by = (body["metadata"].get("annotations") or {}).get(c.ANNOTATION_TAKEN_BY)
         if taken_by == self.agent_id:
             with self._lock:
@@ -137,12 +140,22 @@ class Consumer:
     def dead_letter(self, raw: bytes, letter: DeadLetter) -> None:
         now = self.clock()
         envelope = build_dead_letter(raw, letter, agent_id=self.agent_id, now=now)
-        fields = build_failed_fields(letter.task_id, f"rejected: {letter.reason}", now) \
-            if letter.task_id else None
-        if redis_queue.dead_letter(self.client, raw, envelope, task_id=letter.task_id,
-                                   failed_fields=fields, domain=self.domain):
-            logger.warning("dead-lettered an item (%s): %s", letter.task_id or "no task_id",
-                           letter.reason)
+        fields = (
+            build_failed_fields(letter.task_id, f"rejected: {letter.reason}", now)
+            if letter.task_id
+            else None
+        )
+        if redis_queue.dead_letter(
+            self.client,
+            raw,
+            envelope,
+            task_id=letter.task_id,
+            failed_fields=fields,
+            domain=self.domain,
+        ):
+            logger.warning(
+                "dead-lettered an item (%s): %s", letter.task_id or "no task_id", letter.reason
+            )
 
     # --- recovery -----------------------------------------------------------------------
 
@@ -158,7 +171,8 @@ class Consumer:
         finished while Redis was away) and catches up milestones."""
         count = 0
         for body in self.store.list():
-            if not is_published(body) and observe_task(self.client, self.store, body,
-                                                       now=self.clock()):
+            if not is_published(body) and observe_task(
+                self.client, self.store, body, now=self.clock()
+            ):
                 count += 1
         return count

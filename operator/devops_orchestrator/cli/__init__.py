@@ -15,8 +15,13 @@ from devops_orchestrator.cli.tasks import logs, status, submit, wait
 
 
 @click.group()
-@click.option("--redis-url", envvar="DEVOPS_REDIS_URL", default="", show_envvar=True,
-              help="Redis of the agent network")
+@click.option(
+    "--redis-url",
+    envvar="DEVOPS_REDIS_URL",
+    default="",
+    show_envvar=True,
+    help="Redis of the agent network",
+)
 @click.option("--kubeconfig", envvar="KUBECONFIG", default=None, help="Kubeconfig file")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
 @click.pass_context

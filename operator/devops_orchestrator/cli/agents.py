@@ -20,11 +20,20 @@ def agents(ctx: Context) -> None:
         if not entries:
             return "no agents registered"
         rows = [("AGENT", "ROLE", "DOMAIN", "STATUS", "HEALTHY", "LAST HEARTBEAT")]
-        rows += [(e.get("agent_id", ""), e.get("role", ""), e.get("domain_type", ""),
-                  e.get("status", ""), e["healthy"], e.get("last_heartbeat", ""))
-                 for e in entries]
+        rows += [
+            (
+                e.get("agent_id", ""),
+                e.get("role", ""),
+                e.get("domain_type", ""),
+                e.get("status", ""),
+                e["healthy"],
+                e.get("last_heartbeat", ""),
+            )
+            for e in entries
+        ]
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
-                         for r in rows)
+        return "\n".join(
+            "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows
+        )
 
     emit(ctx, entries, table)

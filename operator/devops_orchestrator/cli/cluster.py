@@ -25,16 +25,20 @@ def _progress(status: dict[str, Any]) -> str:
     workers = status.get("workers") or []
     if not isinstance(workers, list) or not workers:
         return "-"
-    done = sum(1 for w in workers if isinstance(w, dict) and w.get("phase") in
-               ("Succeeded", "Failed", "Skipped", "Cancelled"))
+    done = sum(
+        1
+        for w in workers
+        if isinstance(w, dict) and w.get("phase") in ("Succeeded", "Failed", "Skipped", "Cancelled")
+    )
     return f"{done}/{len(workers)}"
 
 
 def _age(created: str | None) -> str:
     if not created:
         return "-"
-    seconds = int((datetime.now(UTC) - datetime.fromisoformat(created.replace("Z", "+00:00")))
-                  .total_seconds())
+    seconds = int(
+        (datetime.now(UTC) - datetime.fromisoformat(created.replace("Z", "+00:00"))).total_seconds()
+    )
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
             return f"{seconds // size}{unit}"
@@ -52,23 +56,28 @@ def get(ctx: Context, namespace: str, all_namespaces: bool) -> None:
     body: dict[str, Any]
     with reaching("listing DevOpsTasks"):
         if all_namespaces:
-            body = cast("dict[str, Any]",
-                        api.list_cluster_custom_object(c.GROUP, c.VERSION, c.PLURAL))
+            body = cast(
+                "dict[str, Any]", api.list_cluster_custom_object(c.GROUP, c.VERSION, c.PLURAL)
+            )
         else:
-            body = cast("dict[str, Any]", api.list_namespaced_custom_object(
-                c.GROUP, c.VERSION, namespace, c.PLURAL))
+            body = cast(
+                "dict[str, Any]",
+                api.list_namespaced_custom_object(c.GROUP, c.VERSION, namespace, c.PLURAL),
+            )
     rows = []
     for item in body.get("items", []):
         meta, status = item.get("metadata", {}), item.get("status") or {}
-        rows.append({
-            "namespace": meta.get("namespace", ""),
-            "name": meta.get("name", ""),
-            "phase": status.get("phase", "Pending"),
-            "progress": _progress(status),
-            "task_id": task_id_of(item),
-            "age": _age(meta.get("creationTimestamp")),
-            "message": status.get("message", ""),
-        })
+        rows.append(
+            {
+                "namespace": meta.get("namespace", ""),
+                "name": meta.get("name", ""),
+                "phase": status.get("phase", "Pending"),
+                "progress": _progress(status),
+                "task_id": task_id_of(item),
+                "age": _age(meta.get("creationTimestamp")),
+                "message": status.get("message", ""),
+            }
+        )
 
     def table() -> str:
         if not rows:
@@ -76,8 +85,10 @@ def get(ctx: Context, namespace: str, all_namespaces: bool) -> None:
         cols = ["namespace", "name", "phase", "progress", "task_id", "age"]
         cells = [[col.upper() for col in cols]] + [[str(r[col]) for col in cols] for r in rows]
         widths = [max(len(row[i]) for row in cells) for i in range(len(cols))]
-        return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
-                         for row in cells)
+        return "\n".join(
+            "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+            for row in cells
+        )
 
     emit(ctx, rows, table)
 
@@ -106,8 +117,14 @@ def _files_of(cm: Any) -> dict[str, bytes]:
 @click.command()
 @click.argument("name")
 @click.option("-n", "--namespace", default="default", show_default=True)
-@click.option("-o", "--output", "output_dir", required=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Directory to write into")
+@click.option(
+    "-o",
+    "--output",
+    "output_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write into",
+)
 @json_option
 @click.pass_obj
 def artifacts(ctx: Context, name: str, namespace: str, output_dir: Path) -> None:

@@ -29,8 +29,9 @@ class Context:
     def redis(self) -> redis.Redis:
         if not self.redis_url:
             fail("no Redis URL: pass --redis-url or set DEVOPS_REDIS_URL", EXIT_USAGE)
-        return redis.Redis.from_url(self.redis_url, decode_responses=True,
-                                    socket_connect_timeout=5, socket_timeout=10)
+        return redis.Redis.from_url(
+            self.redis_url, decode_responses=True, socket_connect_timeout=5, socket_timeout=10
+        )
 
     def kube(self) -> k8s.ApiClient:
         try:
@@ -47,8 +48,14 @@ def _set_json(ctx: click.Context, _: click.Parameter, value: bool) -> None:
         ctx.find_object(Context).as_json = True  # type: ignore[union-attr]
 
 
-json_option = click.option("--json", "as_json", is_flag=True, expose_value=False,
-                           callback=_set_json, help="Machine-readable output")
+json_option = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    expose_value=False,
+    callback=_set_json,
+    help="Machine-readable output",
+)
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:

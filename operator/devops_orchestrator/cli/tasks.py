@@ -36,8 +36,11 @@ def _exit_code(result: dict[str, str]) -> int:
 
 
 def _render_result(result: dict[str, str]) -> str:
-    lines = [f"{key}: {result[key]}" for key in ("task_id", "status", "started_at",
-                                                  "completed_at", "error") if key in result]
+    lines = [
+        f"{key}: {result[key]}"
+        for key in ("task_id", "status", "started_at", "completed_at", "error")
+        if key in result
+    ]
     if "output" in result:
         try:
             output = json.loads(result["output"])
@@ -51,8 +54,9 @@ def _render_result(result: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def _follow(client: redis.Redis, task_id: str, *, show_logs: bool, timeout: float | None
-            ) -> dict[str, str]:
+def _follow(
+    client: redis.Redis, task_id: str, *, show_logs: bool, timeout: float | None
+) -> dict[str, str]:
     """Print log lines as they arrive until the task is final; the final hash."""
     seen = 0
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -66,8 +70,10 @@ def _follow(client: redis.Redis, task_id: str, *, show_logs: bool, timeout: floa
         if result.get("status") in FINAL:
             return result
         if deadline is not None and time.monotonic() > deadline:
-            fail(f"task {task_id} not finished after {timeout:g}s "
-                 f"(status {result.get('status', 'unknown')})")
+            fail(
+                f"task {task_id} not finished after {timeout:g}s "
+                f"(status {result.get('status', 'unknown')})"
+            )
         time.sleep(POLL_SECONDS)
 
 
@@ -76,13 +82,25 @@ def _follow(client: redis.Redis, task_id: str, *, show_logs: bool, timeout: floa
 @click.option("-r", "--requirement", "requirements", multiple=True, help="A requirement (repeat)")
 @click.option("--context", "context_json", default="{}", help="Context as a JSON object")
 @click.option("--priority", type=click.Choice([p.value for p in Priority]), default="normal")
-@click.option("--timeout", "timeout_seconds", type=click.IntRange(min=1), default=300,
-              help="metadata.timeout_seconds")
+@click.option(
+    "--timeout",
+    "timeout_seconds",
+    type=click.IntRange(min=1),
+    default=300,
+    help="metadata.timeout_seconds",
+)
 @click.option("--wait", "wait_", is_flag=True, help="Show progress until the result")
 @json_option
 @click.pass_obj
-def submit(ctx: Context, description: str, requirements: tuple[str, ...], context_json: str,
-           priority: str, timeout_seconds: int, wait_: bool) -> None:
+def submit(
+    ctx: Context,
+    description: str,
+    requirements: tuple[str, ...],
+    context_json: str,
+    priority: str,
+    timeout_seconds: int,
+    wait_: bool,
+) -> None:
     """Queue a task exactly as the network's producer does; print its id."""
     try:
         context = json.loads(context_json)
@@ -93,9 +111,16 @@ def submit(ctx: Context, description: str, requirements: tuple[str, ...], contex
     if not description.strip():
         fail("the description is empty", EXIT_USAGE)
     task_id = str(uuid.uuid4())
-    task_json = build_task_json(description, requirements=list(requirements), context=context,
-                                priority=priority, timeout_seconds=timeout_seconds,
-                                source="devopsctl", now=datetime.now(UTC), task_id=task_id)
+    task_json = build_task_json(
+        description,
+        requirements=list(requirements),
+        context=context,
+        priority=priority,
+        timeout_seconds=timeout_seconds,
+        source="devopsctl",
+        now=datetime.now(UTC),
+        task_id=task_id,
+    )
     client = ctx.redis()
     with reaching("submitting the task"):
         redis_queue.submit(client, task_id, task_json)

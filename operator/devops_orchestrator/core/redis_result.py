@@ -45,9 +45,9 @@ def build_in_progress_fields(task_id: str, now: datetime) -> dict[str, str]:
 
 def build_failed_fields(task_id: str, error: str, now: datetime) -> dict[str, str]:
     """A task that could not even start (dead-lettered)."""
-    output = AggregatedResult(status="failed", summary=error, issues=[
-        {"severity": "error", "message": error}
-    ])
+    output = AggregatedResult(
+        status="failed", summary=error, issues=[{"severity": "error", "message": error}]
+    )
     return {
         "task_id": task_id,
         "status": c.STATUS_FAILED,
@@ -74,8 +74,10 @@ def build_final_fields(task_id: str, status: Mapping[str, Any], now: datetime) -
         "completed_at": _completed_at(status, now),
     }
     if not usable:
-        fields["error"] = "cancelled" if cancelled else (
-            message or str(result.get("summary") or "") or f"task ended in phase {phase}"
+        fields["error"] = (
+            "cancelled"
+            if cancelled
+            else (message or str(result.get("summary") or "") or f"task ended in phase {phase}")
         )
     return fields
 
@@ -113,7 +115,8 @@ def build_milestones(spec: Mapping[str, Any], status: Mapping[str, Any]) -> list
         plan = ", ".join(workers)
         if isinstance(stages, list) and stages:
             plan = " -> ".join(
-                "[" + ", ".join(str(w) for w in stage) + "]" if isinstance(stage, list)
+                "[" + ", ".join(str(w) for w in stage) + "]"
+                if isinstance(stage, list)
                 else str(stage)
                 for stage in stages
             )

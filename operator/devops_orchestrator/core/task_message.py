@@ -90,8 +90,10 @@ def _shape_problem(data: dict[str, Any], max_description_chars: int) -> str | No
         return "missing payload object" if payload is None else "payload is not an object"
     description = payload.get("description")
     if not isinstance(description, str):
-        return "missing payload.description" if description is None else (
-            "payload.description is not a string"
+        return (
+            "missing payload.description"
+            if description is None
+            else ("payload.description is not a string")
         )
     if not description.strip():
         return "empty payload.description"
