@@ -86,32 +86,52 @@ class Stack:
         if binary is None:
             raise RuntimeError("redis-server is not installed")
         self.redis_proc = subprocess.Popen(
-            [binary, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.dir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                binary,
+                "--port",
+                str(self.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_until("redis", self._redis_up, 10, 0.05)
 
     def start_operator(self, max_in_flight: int) -> None:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("DEVOPS_") and k not in ("ANTHROPIC_API_KEY", "KUBECONFIG")}
-        env.update({
-            "KUBECONFIG": str(self.kubeconfig),
-            "PYTHONUNBUFFERED": "1",
-            "DEVOPS_HEALTH_PORT": str(self.health_port),
-            "DEVOPS_METRICS_PORT": "0",
-            "DEVOPS_REDIS_URL": self.redis_url,
-            "DEVOPS_NAMESPACE": self.namespace,
-            "DEVOPS_WATCH_NAMESPACES": json.dumps([self.namespace]),
-            "DEVOPS_AGENT_ID": "devops-bench",
-            "DEVOPS_MAX_IN_FLIGHT": str(max_in_flight),
-            "DEVOPS_WORKER_COMMAND": json.dumps([sys.executable, str(BENCH_WORKER)]),
-        })
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("DEVOPS_") and k not in ("ANTHROPIC_API_KEY", "KUBECONFIG")
+        }
+        env.update(
+            {
+                "KUBECONFIG": str(self.kubeconfig),
+                "PYTHONUNBUFFERED": "1",
+                "DEVOPS_HEALTH_PORT": str(self.health_port),
+                "DEVOPS_METRICS_PORT": "0",
+                "DEVOPS_REDIS_URL": self.redis_url,
+                "DEVOPS_NAMESPACE": self.namespace,
+                "DEVOPS_WATCH_NAMESPACES": json.dumps([self.namespace]),
+                "DEVOPS_AGENT_ID": "devops-bench",
+                "DEVOPS_MAX_IN_FLIGHT": str(max_in_flight),
+                "DEVOPS_WORKER_COMMAND": json.dumps([sys.executable, str(BENCH_WORKER)]),
+            }
+        )
         self.operator_env = env
         with self.operator_log.open("ab") as log:
             self.operator_proc = subprocess.Popen(
-                [sys.executable, "-m", "devops_orchestrator"], env=env, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True,
+                [sys.executable, "-m", "devops_orchestrator"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         wait_until("the operator's health endpoint", self._operator_ready, 90)
 
@@ -158,8 +178,13 @@ class Stack:
         return self.api
 
     def kubectl(self, *args: str) -> str:
-        done = subprocess.run([str(self.bins / "kubectl"), f"--kubeconfig={self.kubeconfig}",
-                               *args], check=True, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [str(self.bins / "kubectl"), f"--kubeconfig={self.kubeconfig}", *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         return done.stdout
 
     def new_name(self, prefix: str) -> str:
@@ -169,9 +194,12 @@ class Stack:
 
     def _crd_established(self) -> bool:
         crd = k8s.ApiextensionsV1Api(self.kube()).read_custom_resource_definition(
-            "devopstasks.devops.agentnet.dev")
-        return any(c.type == "Established" and c.status == "True"
-                   for c in crd.status.conditions or [])
+            "devopstasks.devops.agentnet.dev"
+        )
+        return any(
+            c.type == "Established" and c.status == "True"
+            for c in (crd.status.conditions if crd.status else None) or []
+        )
 
     def _default_sa(self) -> bool:
         try:

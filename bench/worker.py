@@ -25,8 +25,9 @@ def main() -> int:
     from devops_orchestrator.worker.artifacts import build_result_configmap
 
     briefing = Briefing.model_validate_json(briefing_json)
-    result = WorkerResult(summary=f"{briefing.worker}: slept {bench.get('sleep', 0)} s",
-                          engine="bench")
+    result = WorkerResult(
+        summary=f"{briefing.worker}: slept {bench.get('sleep', 0)} s", engine="bench"
+    )
     if store.in_cluster(briefing):
         store.ensure_configmap(store.load_api(), build_result_configmap(briefing, result, None))
     print(result.model_dump_json(exclude_none=True))

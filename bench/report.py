@@ -1,0 +1,124 @@
+"""results.json -> the Markdown table (pure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _s(summary: dict[str, Any], key: str = "p50", scale: float = 1.0, fmt: str = ".2f") -> str:
+    if not summary or summary.get("n", 0) == 0:
+        return "n/a"
+    value = format(summary[key] * scale, fmt)
+    if summary["n"] < 2:
+        return f"{value} (n=1)"
+    low, high = format(summary["min"] * scale, fmt), format(summary["max"] * scale, fmt)
+    return f"{value} [{low}-{high}, n={summary['n']}]"
+
+
+def render_markdown(results: dict[str, Any]) -> str:
+    floor = results.get("floor", {}).get("seconds", {})
+    lat = results.get("latency", {})
+    thr = results.get("throughput", {})
+    mem = results.get("memory", {})
+    lat_cost, thr_cost = lat.get("cost", {}), thr.get("cost", {})
+    ratio = lat.get("ratio_to_floor", {})
+    mib = 1 / 1024
+    first = (thr.get("runs") or [{}])[0]
+    rows = [
+        ("Floor: bare Job create → Complete, p50", _s(floor), "s"),
+        ("Floor p95", _s(floor, "p95"), "s"),
+        ("Task latency (1 worker, LPUSH → final result), p50", _s(lat.get("seconds", {})), "s"),
+        ("Task latency p95", _s(lat.get("seconds", {}), "p95"), "s"),
+        (
+            "Latency / floor (p50; p95)",
+            f"{ratio.get('p50', float('nan')):.2f}; {ratio.get('p95', float('nan')):.2f}",
+            "x",
+        ),
+        (
+            "Pickup (LPUSH → DevOpsTask seen), p50",
+            _s(lat.get("pickup_seconds", {}), fmt=".3f"),
+            "s",
+        ),
+        ("Pickup p95", _s(lat.get("pickup_seconds", {}), "p95", fmt=".3f"), "s"),
+        (
+            f"Throughput ({first.get('tasks', '?')} tasks x {first.get('workers_per_task', 0):.0f} "
+            f"workers x {first.get('worker_sleep_s', '?')} s)",
+            _s(thr.get("tasks_per_s", {}), fmt=".3f"),
+            "tasks/s",
+        ),
+        (
+            "Sequential runner (one task, workers one after another)",
+            f"{first.get('sequential_tasks_per_s', float('nan')):.3f}",
+            "tasks/s",
+        ),
+        ("Throughput / sequential", _s(thr.get("ratio_to_sequential", {})), "x"),
+        (
+            "API requests per task, 1-worker (net of idle)",
+            _s(lat_cost.get("api_requests_net", {}), fmt=".1f"),
+            "req",
+        ),
+        (
+            "API requests per task, 3-worker (net of idle)",
+            _s(thr_cost.get("api_requests_net", {}), fmt=".1f"),
+            "req",
+        ),
+        (
+            "Redis commands per task, 1-worker (net of idle)",
+            _s(lat_cost.get("redis_commands_net", {}), fmt=".1f"),
+            "cmd",
+        ),
+        (
+            "Redis commands per task, 3-worker (net of idle)",
+            _s(thr_cost.get("redis_commands_net", {}), fmt=".1f"),
+            "cmd",
+        ),
+        (
+            "Operator CPU per task, 1-worker (net of idle)",
+            _s(lat_cost.get("operator_cpu_s_net", {}), fmt=".3f"),
+            "s",
+        ),
+        (
+            "Operator CPU per task, 3-worker (net of idle)",
+            _s(thr_cost.get("operator_cpu_s_net", {}), fmt=".3f"),
+            "s",
+        ),
+        (
+            "Operator peak RSS (VmHWM, after throughput)",
+            _s(thr.get("peak_rss_kib", {}), scale=mib, fmt=".0f"),
+            "MiB",
+        ),
+        (
+            f"Operator RSS idle ({mem.get('baseline_tasks_present', '?')} tasks present)",
+            _s(mem.get("baseline_rss_kib", {}), scale=mib, fmt=".0f"),
+            "MiB",
+        ),
+        (
+            f"Operator RSS with {mem.get('finished_tasks', '?')} more finished DevOpsTasks",
+            _s(mem.get("with_finished_rss_kib", {}), scale=mib, fmt=".0f"),
+            "MiB",
+        ),
+    ]
+    idle = results.get("idle", {})
+    lines = [
+        "# Orchestration benchmark",
+        "",
+        f"Run {results.get('started_at', '?')}, quick={results.get('quick')}, "
+        f"{results.get('machine', {}).get('cpus')} CPUs, load average at start "
+        f"{results.get('machine', {}).get('load_avg_at_start')}. Values: median "
+        "[min-max, n = repeats]. `python -m bench` (`make bench`) regenerates this file.",
+        "",
+        "| Measure | Value | Unit |",
+        "|---|---|---|",
+        *(f"| {name} | {value} | {unit} |" for name, value, unit in rows),
+        "",
+        f"Idle background (subtracted for the net figures): "
+        f"{idle.get('api_requests_per_s', 0):.1f} API req/s, "
+        f"{idle.get('redis_commands_per_s', 0):.1f} Redis cmd/s, "
+        f"{idle.get('operator_cpu_per_s', 0):.3f} operator CPU s/s. API requests count every "
+        "client of kube-apiserver (operator, workers, node agent, controllers).",
+        f"Throughput outcomes: {first.get('completed', '?')} completed, "
+        f"{first.get('failed', '?')} failed; Jobs created for the finished tasks: "
+        f"{mem.get('jobs_created_for_finished_tasks', '?')}.",
+        "",
+    ]
+    return "\n".join(lines)
