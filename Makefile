@@ -51,5 +51,11 @@ manifests:  ## refresh the kustomize copy of the CRD (kustomize cannot load file
 demo: setup controlplane  ## from a fresh clone to a finished task
 	$(PY) -m devcluster demo
 
+bench: setup controlplane  ## orchestration benchmark on a fresh cluster: bench/results.{json,md}
+	$(PY) -m bench $(BENCH_ARGS)
+
+reliability: setup controlplane  ## the fault-injection suite with its long parameters
+	RELIABILITY_LONG=1 $(PY) -m pytest -q tests/reliability
+
 clean: cluster-down
 	rm -rf $(VENV) .devcluster

@@ -73,7 +73,9 @@ def cluster() -> Iterator[Cluster]:
         yield Cluster(state_dir, found.kubeconfig, found.bin_dir, found.server, 0.0)
         return
     # Our own temp dir (not pytest's numbered ones, which other sessions may clean up).
-    state_dir = Path(tempfile.mkdtemp(prefix="devcluster-"))
+    # Not under /tmp: worker pods mount an emptyDir at /tmp, which hides a state dir
+    # there (their volume and runtime mount sources live in it).
+    state_dir = Path(tempfile.mkdtemp(prefix="devcluster-", dir="/var/tmp"))
     try:
         info = launcher.up(state_dir, default_bin_dir())
         yield Cluster(state_dir, info.kubeconfig, info.bin_dir, info.server, info.started_in)

@@ -38,11 +38,15 @@ class RedisServer:
         self.process.terminate()
         self.process.wait(timeout=10)
 
+    def start(self) -> None:
+        """Start again after `stop`, on the same port and with the same data."""
+        self.process = _spawn(self.port, self.dir)
+
     def restart(self, down_seconds: float = 0.0) -> None:
         """Stop and start again on the same port, keeping the data (RDB on shutdown)."""
         self.stop()
         time.sleep(down_seconds)
-        self.process = _spawn(self.port, self.dir)
+        self.start()
 
 
 def _spawn(port: int, directory: Path) -> subprocess.Popen[bytes]:

@@ -70,8 +70,9 @@ async def configure(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> Non
     settings.watching.server_timeout = 300
     kube.api_client()  # fail at start-up, not on the first task, without credentials
     memo["reconciler"] = Reconciler(build_job_config(_settings), load_definitions())
-    if metrics.start_metrics_server(_settings.metrics_port):
-        logger.info("metrics on :%d/metrics", _settings.metrics_port)
+    if metrics.start_metrics_server(_settings.metrics_port, _bridge.readiness):
+        port = _settings.metrics_port
+        logger.info("metrics on :%d/metrics, readiness on :%d/readyz", port, port)
 
 
 @kopf.on.resume(*_TASKS)
@@ -102,4 +103,4 @@ async def owned_job_event(memo: Any, namespace: str | None, meta: kopf.Meta, **_
             _reconciler(memo).trigger(namespace, owner["name"])
 
 
-from devops_orchestrator.bridge import handlers as _bridge  # noqa: E402, F401
+from devops_orchestrator.bridge import handlers as _bridge  # noqa: E402  (after ours: startup order)

@@ -1,10 +1,19 @@
-"""Prometheus metrics of the operator and the HTTP endpoint that serves them."""
+"""Prometheus metrics of the operator and the HTTP endpoint that serves them.
+
+The same server answers `GET /readyz` (readiness): 200 with a short reason when the
+operator is ready, 503 with the reason when not (say, Redis is configured but does not
+answer). Liveness stays kopf's `/healthz` on its own port: an unreachable Redis makes
+the operator unready, never restarts it."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram, make_wsgi_app
 
 from devops_orchestrator.models import TaskPhase
 
@@ -44,9 +53,52 @@ def _publish_phases() -> None:
         TASKS_BY_PHASE.labels(phase=phase).set(count)
 
 
-def start_metrics_server(port: int) -> bool:
-    """Serve /metrics on `port` in a background thread; 0 disables. True when started."""
+READY_PATH = "/readyz"
+Readiness = Callable[[], tuple[bool, str]]  # (ready, a short reason)
+
+
+def _always_ready() -> tuple[bool, str]:
+    return True, "ready"
+
+
+def build_app(readiness: Readiness = _always_ready) -> WSGIApplication:
+    """`/readyz` from `readiness`; everything else is prometheus-client's own app."""
+    metrics_app = make_wsgi_app()
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != READY_PATH:
+            answer: Iterable[bytes] = metrics_app(environ, start_response)
+            return answer
+        try:
+            ready, reason = readiness()
+        except Exception as exc:  # a broken check is an honest "not ready"
+            ready, reason = False, f"not ready: readiness check failed: {exc}"
+        body = f"{reason}\n".encode()
+        start_response(
+            "200 OK" if ready else "503 Service Unavailable",
+            [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+        )
+        return [body]
+
+    return app
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # probes every few seconds
+        pass
+
+
+def start_metrics_server(port: int, readiness: Readiness = _always_ready) -> bool:
+    """Serve /metrics and /readyz on `port` in a background thread; 0 disables. True
+    when started."""
     if port <= 0:
         return False
-    start_http_server(port)
+    server = make_server(
+        "0.0.0.0", port, build_app(readiness), _Server, handler_class=_QuietHandler
+    )
+    threading.Thread(target=server.serve_forever, name="metrics-http", daemon=True).start()
     return True

@@ -167,8 +167,10 @@ def test_operator_deployment(objects: list[dict[str, Any]]) -> None:
     assert {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}} in pod["volumes"]
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
     assert ports == {"metrics": Settings().metrics_port, "health": Settings().health_port}
-    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+    for probe in ("startupProbe", "livenessProbe"):
         assert container[probe]["httpGet"] == {"path": "/healthz", "port": "health"}
+    # Readiness is honest about Redis (metrics server); liveness never depends on it.
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}
     assert set(container["resources"]) == {"requests", "limits"}
     env = {e["name"]: e for e in container["env"]}
     assert env["DEVOPS_NAMESPACE"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.namespace"}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from workerkit import APPS, make_briefing
 
 from devops_orchestrator.models import GitWorkspace, WorkspaceSpec
-from devops_orchestrator.worker.gitops import GitError, redact
+from devops_orchestrator.worker.gitops import GitError, build_global_config, redact
 from devops_orchestrator.worker.runner import run_worker
 
 
@@ -83,3 +84,42 @@ def test_redact_removes_credentials() -> None:
     assert redact("fatal: https://bob:hunter2@git.example.com/x.git") == (
         "fatal: https://***@git.example.com/x.git"
     )
+
+
+def test_a_local_remote_owned_by_another_user_is_trusted(
+    tmp_path: Path, remote: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git refuses a repository of another owner ("dubious ownership") and drops `-c`
+    settings on the local transport; the worker's own global config trusts that remote,
+    and only it, while still including the person's usual config."""
+    other = os.getuid() + 4242
+    for path in [remote, *remote.rglob("*")]:
+        os.chown(path, other, other, follow_symlinks=False)
+        path.chmod(path.stat().st_mode | (0o077 if path.is_dir() else 0o066))
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text("[user]\n\tname = someone\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    refused = subprocess.run(
+        ["git", "ls-remote", f"file://{remote}"], capture_output=True, text=True, check=False
+    )
+    assert "dubious ownership" in refused.stderr  # the situation of a worker Job
+
+    spec = WorkspaceSpec(git=GitWorkspace(url=f"file://{remote}", ref="main"))
+    result = run_worker(
+        make_briefing("docker-worker", task_name="owned", workspace=spec), tmp_path / "ws"
+    )
+    assert result.git_commit is not None
+    pushed = subprocess.run(
+        ["git", "-c", "safe.directory=*", "--git-dir", str(remote), "rev-parse", "devops/owned"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert pushed.stdout.strip() == result.git_commit
+
+    config = build_global_config(f"file://{remote}", None)
+    assert f'directory = "{remote}"' in config and 'path = "~/.gitconfig"' in config
+    assert "[safe]" not in build_global_config("https://example.com/org/app.git", None)
+    assert 'path = "/etc/mine"' in build_global_config("https://h/a.git", "/etc/mine")

@@ -19,6 +19,7 @@ from devops_orchestrator import constants as c
 MARKER_TTL_SECONDS = 7 * 24 * 3600
 SOCKET_MARGIN_SECONDS = 10.0  # socket timeout = block time + this: idle BLMOVEs stay quiet
 WRITE_SOCKET_TIMEOUT = 5.0
+PROBE_TIMEOUT_SECONDS = 2.0  # a readiness probe must answer well within its own timeout
 
 Client = redis.Redis
 
@@ -89,6 +90,21 @@ def connect(url: str, *, block_seconds: float | None = None) -> Client:
         decode_responses=False,
         retry=Retry(ExponentialWithJitterBackoff(base=0.1, cap=1.0), 2),
     )
+
+
+def connect_probe(url: str) -> Client:
+    """A client for readiness pings: short timeouts, no retries (one honest answer)."""
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=PROBE_TIMEOUT_SECONDS,
+        socket_connect_timeout=PROBE_TIMEOUT_SECONDS,
+        retry=Retry(ExponentialWithJitterBackoff(base=0.1, cap=1.0), 0),
+    )
+
+
+def ping(client: Client) -> None:
+    """Raises redis.ConnectionError / TimeoutError when Redis does not answer."""
+    client.ping()
 
 
 def take(client: Client, *, block_seconds: float, domain: str = c.DOMAIN) -> bytes | None:

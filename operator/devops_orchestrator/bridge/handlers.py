@@ -1,5 +1,6 @@
 """kopf handlers of the Redis bridge: start and stop it with the operator, feed it every
-DevOpsTask event, report Redis reachability in the health probe. Decorators only."""
+DevOpsTask event, report Redis reachability in the health probe and in readiness
+(`readiness`, served as `/readyz` by the metrics server). Decorators only."""
 
 from __future__ import annotations
 
@@ -25,6 +26,19 @@ def redis_ready() -> bool | None:
     """Readiness for a health endpoint: None = no Redis configured."""
     bridge = current_bridge()
     return None if bridge is None else bridge.redis_reachable
+
+
+def readiness() -> tuple[bool, str]:
+    """For `/readyz`: ready unless Redis is configured and does not answer (a live ping)."""
+    if not get_settings().redis_url:
+        return True, "ready (no Redis configured)"
+    bridge = current_bridge()
+    if bridge is None:
+        return False, "not ready: the Redis bridge is starting"
+    error = bridge.check_redis()
+    if error is not None:
+        return False, f"not ready: Redis is unreachable ({error})"
+    return True, "ready: Redis is reachable"
 
 
 @kopf.on.startup()

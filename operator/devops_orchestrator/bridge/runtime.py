@@ -64,6 +64,7 @@ class Bridge:
         self.queue_client = redis_queue.connect(
             settings.redis_url, block_seconds=settings.redis_block_seconds
         )
+        self.probe_client = redis_queue.connect_probe(settings.redis_url)
         self.consumer = Consumer(
             client=self.client,
             queue_client=self.queue_client,
@@ -91,6 +92,16 @@ class Bridge:
     @property
     def redis_reachable(self) -> bool:
         return self._reachable
+
+    def check_redis(self) -> str | None:
+        """Ping Redis now (for the readiness endpoint): None when it answers, else why."""
+        try:
+            redis_queue.ping(self.probe_client)
+        except (*_REDIS_ERRORS, OSError) as exc:
+            self._mark(False, exc)
+            return f"{type(exc).__name__}: {exc}"
+        self._mark(True)
+        return None
 
     def _mark(self, reachable: bool, error: BaseException | None = None) -> None:
         if reachable and not self._reachable:
@@ -133,6 +144,7 @@ class Bridge:
         self.heartbeat.stop(deregister=True, timeout=timeout)
         self.client.close()
         self.queue_client.close()
+        self.probe_client.close()
         logger.info("Redis bridge stopped")
 
     def observe(self, body: Mapping[str, Any], *, deleted: bool = False) -> None:

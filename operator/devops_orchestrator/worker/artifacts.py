@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from devops_orchestrator import constants as c
+from devops_orchestrator.core.jobs import build_task_label_value
 from devops_orchestrator.models import Briefing, WorkerResult
 
 RESULT_KEY = "result.json"
@@ -30,7 +31,7 @@ def artifacts_configmap_name(briefing: Briefing) -> str:
 def labels(briefing: Briefing, component: str) -> dict[str, str]:
     return {
         c.LABEL_MANAGED_BY: c.MANAGED_BY,
-        c.LABEL_TASK: briefing.task_name,
+        c.LABEL_TASK: build_task_label_value(briefing.task_name),  # a valid label value
         c.LABEL_WORKER: briefing.worker,
         c.LABEL_ATTEMPT: str(briefing.attempt),
         c.LABEL_COMPONENT: component,

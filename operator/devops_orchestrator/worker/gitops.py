@@ -8,7 +8,13 @@ script that prints `GIT_USERNAME`/`GIT_TOKEN` from the environment or, failing t
 Workers of one task run one after another on the same branch: when
 `devops/<task-name>` already exists on the remote, the worker starts from it (so each
 stage sees the files of the previous ones), else from `ref`. A push refused because
-another worker pushed first is retried after a rebase."""
+another worker pushed first is retried after a rebase.
+
+A remote on the local filesystem (`file://`, a path) usually belongs to another user
+than the worker's (uid 10001): git then refuses it as of "dubious ownership", and for
+the local transport it drops `-c` settings before running upload-pack/receive-pack. So
+git runs with a global config of its own (`GIT_CONFIG_GLOBAL`) that includes the
+person's usual one and names that remote, and only it, a safe directory."""
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ import re
 import stat
 import subprocess
 import tempfile
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +73,7 @@ class GitRepo:
         env = {
             **os.environ,
             "GIT_ASKPASS": str(self.askpass_dir / "askpass.sh"),
+            "GIT_CONFIG_GLOBAL": str(self.askpass_dir / "gitconfig"),
             "GIT_TERMINAL_PROMPT": "0",
         }
         command = ["git", "-c", "safe.directory=*", "-c", "credential.helper=", *args]
@@ -87,6 +95,30 @@ def branch_name(spec: GitWorkspace, task_name: str) -> str:
     return spec.push_branch or f"devops/{task_name}"
 
 
+def local_remote_path(url: str) -> str | None:
+    """The folder of a remote on this filesystem (`file://` URL or a path), else None."""
+    if url.startswith("file://"):
+        return urllib.parse.unquote(urllib.parse.urlsplit(url).path) or None
+    if url.startswith("/"):
+        return url
+    return None
+
+
+def build_global_config(url: str, previous: str | None) -> str:
+    """The worker's global git config: the usual one included, a local remote trusted."""
+    included = [previous] if previous else ["~/.gitconfig", "~/.config/git/config"]
+    lines = ["[include]", *(f"\tpath = {_quote(path)}" for path in included)]
+    remote = local_remote_path(url)
+    if remote is not None:
+        trusted = dict.fromkeys([remote.rstrip("/") or "/", os.path.realpath(remote)])
+        lines += ["[safe]", *(f"\tdirectory = {_quote(path)}" for path in trusted)]
+    return "\n".join(lines) + "\n"
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def clone(spec: GitWorkspace, path: Path, task_name: str) -> GitRepo:
     """Prepare `path` (empty or missing) as a checkout of the task branch or `ref`."""
     path.mkdir(parents=True, exist_ok=True)
@@ -96,6 +128,8 @@ def clone(spec: GitWorkspace, path: Path, task_name: str) -> GitRepo:
     script = askpass_dir / "askpass.sh"
     script.write_text(_ASKPASS, encoding="utf-8")
     script.chmod(stat.S_IRWXU)
+    config = build_global_config(spec.url, os.environ.get("GIT_CONFIG_GLOBAL"))
+    (askpass_dir / "gitconfig").write_text(config, encoding="utf-8")
     repo = GitRepo(path, branch_name(spec, task_name), spec, askpass_dir)
     repo.run("init", "-q")
     repo.run("remote", "add", "origin", spec.url)
