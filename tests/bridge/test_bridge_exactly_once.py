@@ -10,8 +10,8 @@ from collections import Counter
 from typing import Any
 
 import redis
+from bridge_stack import Stack
 
-from conftest import Stack
 from e2e.taskutil import wait_for
 from producer.producer import Producer, make_task
 

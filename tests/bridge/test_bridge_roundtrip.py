@@ -7,8 +7,8 @@ import json
 import re
 
 import redis
+from bridge_stack import Stack
 
-from conftest import Stack
 from producer.producer import LOG_LINE, Producer, make_task
 
 RESULT_KEYS = {
@@ -35,8 +35,10 @@ def test_producer_gets_complete_results(
         )
     )
     pipeline = producer.submit(
-        make_task(
-            "Set up complete deployment pipeline: Dockerfile, GitHub Actions CI and Kubernetes",
+        make_task(  # the example task of PROTOCOL.md, word for word
+            "Set up complete deployment pipeline for the application",
+            requirements=["Multi-stage build", "Non-root user"],
+            context={"project_type": "nodejs", "cloud_provider": "aws", "workspace": "/workspace"},
             priority="high",
             timeout_seconds=600,
         )
@@ -56,6 +58,8 @@ def test_producer_gets_complete_results(
         for milestone in ("received:", "planned:", "started", "finished: Succeeded", "completed:"):
             assert milestone in text, logs
     assert "Dockerfile" in json.loads(results[docker]["output"])["files_created"]
+    pipeline_output = json.loads(results[pipeline]["output"])
+    assert pipeline_output["workers_used"] == ["docker-worker", "infra-worker", "ci-worker"]
     assert redis_client.llen("tasks:active:devops") == 0
     assert redis_client.llen("tasks:pending:devops") == 0
     assert len(stack.dt_names()) == 2
@@ -72,7 +76,9 @@ def test_malformed_items_are_dead_lettered_and_a_good_task_completes(
     producer.submit(bad)
     empty = make_task(" ")
     producer.submit(empty)
-    good = producer.submit(make_task("Containerize the app with a Dockerfile"))
+    good = producer.submit(
+        make_task("Containerize the app with a Dockerfile", context={"project_type": "python"})
+    )
     results = producer.wait([bad["task_id"], empty["task_id"], good], timeout=180)
     assert results[good]["status"] == "completed", stack.log_tail()
     for task in (bad, empty):

@@ -120,6 +120,8 @@ def test_publish_result_is_atomic_and_once(
     client = redis_queue.connect(redis_server.url)
     raw = json.dumps({"task_id": "t1"})
     redis_client.lpush(c.active_key(), raw, "other", raw)
+    started = {"task_id": "t1", "status": "in_progress", "started_at": NOW.isoformat()}
+    redis_client.hset(c.result_key("t1"), mapping=started)
     pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(c.result_key("t1"))
     fields = {
@@ -132,8 +134,10 @@ def test_publish_result_is_atomic_and_once(
     assert redis_queue.publish_result(client, fields, raw=raw) is False
     messages = _messages(pubsub)
     pubsub.close()
-    assert [json.loads(m["data"]) for m in messages] == [fields]
-    assert redis_client.hgetall(c.result_key("t1")) == fields
+    # the channel carries the whole final hash, started_at included
+    final = {**started, **fields}
+    assert [json.loads(m["data"]) for m in messages] == [final]
+    assert redis_client.hgetall(c.result_key("t1")) == final
     assert redis_client.lrange(c.active_key(), 0, -1) == ["other"]
 
 

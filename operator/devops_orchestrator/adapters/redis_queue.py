@@ -59,16 +59,20 @@ redis.call('EXPIRE', KEYS[1], ARGV[1])
 return n
 """
 
-# KEYS: published marker, results hash, active | ARGV: ttl, published JSON, raw ("" = none),
-# field, value, ...
+# KEYS: published marker, results hash, active | ARGV: ttl, raw ("" = none), field, value, ...
+# The channel carries the whole hash after the write (task_id, status, started_at,
+# completed_at, output, error), so a subscriber needs no second read.
 _PUBLISH = """
 local done = 0
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-  redis.call('HSET', KEYS[2], unpack(ARGV, 4))
-  redis.call('PUBLISH', KEYS[2], ARGV[2])
+  redis.call('HSET', KEYS[2], unpack(ARGV, 3))
+  local flat = redis.call('HGETALL', KEYS[2])
+  local state = {}
+  for i = 1, #flat, 2 do state[flat[i]] = flat[i + 1] end
+  redis.call('PUBLISH', KEYS[2], cjson.encode(state))
   done = 1
 end
-if ARGV[3] ~= '' then redis.call('LREM', KEYS[3], 0, ARGV[3]) end
+if ARGV[2] ~= '' then redis.call('LREM', KEYS[3], 0, ARGV[2]) end
 return done
 """
 
@@ -158,14 +162,13 @@ def log_milestones(client: Client, task_id: str, lines: Sequence[tuple[str, str]
 def publish_result(
     client: Client, fields: Mapping[str, str], *, raw: str = "", domain: str = c.DOMAIN
 ) -> bool:
-    """Write the final fields, publish them as one JSON object on `results:{id}` and LREM
-    the original item, atomically and at most once per task id (a SET NX marker).
-    Returns whether this call published."""
+    """Write the final fields, publish the resulting hash as one JSON object on
+    `results:{id}` and LREM the original item, atomically and at most once per task id
+    (a SET NX marker). Returns whether this call published."""
     task_id = fields["task_id"]
     keys = [c.bridge_published_key(task_id), c.result_key(task_id), c.active_key(domain)]
     args = [x for kv in fields.items() for x in kv]
-    published = json.dumps(dict(fields))
-    done = client.eval(_PUBLISH, 3, *keys, MARKER_TTL_SECONDS, published, raw, *args)
+    done = client.eval(_PUBLISH, 3, *keys, MARKER_TTL_SECONDS, raw, *args)
     return bool(done)
 
 

@@ -109,7 +109,7 @@ def _shape_problem(data: dict[str, Any], max_description_chars: int) -> str | No
     if not isinstance(metadata, dict):
         return "metadata is not an object"
     priority = metadata.get("priority", Priority.NORMAL.value)
-    if priority not in {p.value for p in Priority}:
+    if not isinstance(priority, str) or priority not in {p.value for p in Priority}:
         return f"unknown metadata.priority {priority!r} (low, normal, high)"
     timeout = metadata.get("timeout_seconds", 300)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
