@@ -32,13 +32,11 @@ def parse_request_totals(text: str) -> Counter[str]:
 
 def apiserver_requests(api: k8s.ApiClient) -> Counter[str]:
     """One GET /metrics (itself counted once by the API server)."""
-    response: Any = api.call_api(  # type: ignore[call-arg]
-        "/metrics",
-        "GET",
-        auth_settings=["BearerToken"],
-        _preload_content=False,
-        _return_http_data_only=True,
+    method, url, headers, _, _ = api.param_serialize(
+        "GET", "/metrics", header_params={"Accept": "text/plain"}, auth_settings=["BearerToken"]
     )
+    response: Any = api.call_api(method, url, header_params=headers)
+    response.read()
     return parse_request_totals(response.data.decode())
 
 

@@ -1,12 +1,8 @@
 """Reliability fixtures: the DevOpsTask CRD once, and a stack per test: a namespace ready
-for worker Jobs, the test's real Redis, and operator processes (killable) bound to both.
-
-Long variants: `RELIABILITY_LONG=1` (what `make reliability` sets) selects the long
-parameters of the chaos tests; the default run uses the short ones."""
+for worker Jobs, the test's real Redis, and operator processes (killable) bound to both."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +18,6 @@ from fixtures_redis import RedisServer
 REPO = Path(__file__).resolve().parents[2]
 CRD = REPO / "crds" / "devopstask.yaml"
 WORKER_MANIFESTS = REPO / "manifests" / "worker"
-LONG = os.environ.get("RELIABILITY_LONG", "") not in ("", "0")
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ operator processes (killable), in one namespace."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,9 @@ from kubernetes import client
 from e2e.operator_process import OperatorProcess, faulty_worker_settings
 from e2e.taskutil import Tasks
 from fixtures_redis import RedisServer
+
+# `make reliability` sets it: the long parameters of the chaos tests.
+LONG = os.environ.get("RELIABILITY_LONG", "") not in ("", "0")
 
 
 class Stack:
