@@ -32,6 +32,8 @@ from devcluster.pod_volumes import (
 from devcluster.rest import ApiError, KubeRest
 from devcluster.state import ClusterPaths
 
+REPO_ROOT = Path(__file__).resolve().parents[2]  # hack/devcluster/ -> the repo
+
 log = logging.getLogger("devcluster.pod")
 
 RUNTIME_MOUNT = "/var/run/devcluster"  # the pod's kubeconfig (service-account token)
@@ -474,8 +476,14 @@ class PodWorker(threading.Thread):
             "cwd": c.get("workingDir"),
             "mounts": mounts,
             "hostname": self.pod_name,
-            # Our interpreter must stay usable for runAsUser pods (it may live under /root).
-            "reachable": [os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)],
+            # Our interpreter and the project's sources (an editable install) must stay
+            # usable: for runAsUser pods (they may live under a 0700 /root) and under
+            # volumes mounted over one of their ancestors (an emptyDir at /tmp, say).
+            "reachable": [
+                os.path.realpath(sys.base_prefix),
+                os.path.realpath(sys.prefix),
+                str(REPO_ROOT),
+            ],
             "uid": uid,
             "gid": gid,
             "groups": groups,

@@ -106,6 +106,31 @@ def make_reachable(paths: list[str]) -> None:
             os.close(fd)
 
 
+def open_host_paths(paths: list[str]) -> list[tuple[Path, int]]:
+    """O_PATH handles on host directories the container needs (our interpreter, the
+    project's sources), taken before any volume can be mounted over them."""
+    opened: list[tuple[Path, int]] = []
+    for raw in sorted(set(paths), key=lambda p: len(Path(p).parts)):
+        try:
+            opened.append((Path(raw), os.open(raw, os.O_PATH | os.O_DIRECTORY)))
+        except FileNotFoundError:
+            continue
+    return opened
+
+
+def restore_shadowed(kept: list[tuple[Path, int]], targets: list[str]) -> None:
+    """Re-bind each kept host directory that a volume now hides (an emptyDir at /tmp
+    over a venv under /tmp), inside that volume's mount namespace only."""
+    restored: list[Path] = []
+    for path, fd in kept:
+        shadowed = any(path.is_relative_to(t) for t in targets)
+        if not shadowed or any(path.is_relative_to(r) for r in restored):
+            continue
+        path.mkdir(parents=True, exist_ok=True)
+        _mount(f"/proc/self/fd/{fd}", str(path), MS_BIND | MS_REC)
+        restored.append(path)
+
+
 def drop_privileges(uid: int | None, gid: int | None, groups: list[int]) -> None:
     if uid is None and gid is None and not groups:
         return
@@ -119,7 +144,11 @@ def drop_privileges(uid: int | None, gid: int | None, groups: list[int]) -> None
 def run(spec: dict[str, Any]) -> int:
     try:
         enter_namespaces(spec["hostname"])
+        kept = open_host_paths(spec.get("reachable") or [])
         bind_mounts(spec["mounts"])
+        restore_shadowed(kept, [m["target"] for m in spec["mounts"]])
+        for _, fd in kept:
+            os.close(fd)
         if spec.get("cwd"):
             Path(spec["cwd"]).mkdir(parents=True, exist_ok=True)
         if spec.get("uid") not in (None, 0):
