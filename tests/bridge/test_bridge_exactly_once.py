@@ -10,9 +10,9 @@ from collections import Counter
 from typing import Any
 
 import redis
-from bridge_stack import Stack
 
 from e2e.taskutil import wait_for
+from fixtures_stack import Stack
 from producer.producer import Producer, make_task
 
 FINAL = ("completed", "failed")

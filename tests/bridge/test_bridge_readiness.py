@@ -9,10 +9,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bridge.conftest import Stack
 from e2e.operator_process import OperatorProcess, real_worker_settings
 from e2e.taskutil import wait_for
 from fixtures_redis import RedisServer
+from fixtures_stack import Stack
 
 TIMEOUT = 30.0  # several probe periods of the Deployment's readinessProbe
 
@@ -60,7 +60,7 @@ def test_readyz_follows_redis(stack: Stack, redis_server: RedisServer) -> None:
     assert "Redis is unreachable" in operator.log_text()
 
 
-def test_readyz_without_redis(cluster: Any, bridge_crd: None, tmp_path: Path) -> None:
+def test_readyz_without_redis(cluster: Any, devopstask_crd: None, tmp_path: Path) -> None:
     operator = OperatorProcess(
         Path(cluster.kubeconfig), tmp_path / "operator.log", settings=real_worker_settings()
     )

@@ -7,8 +7,8 @@ import json
 import re
 
 import redis
-from bridge_stack import Stack
 
+from fixtures_stack import Stack
 from producer.producer import LOG_LINE, Producer, make_task
 
 RESULT_KEYS = {

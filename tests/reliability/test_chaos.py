@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 import redis
 from kubernetes import client
-from reliability_kit import LONG, Stack
+from reliability_long import LONG
 
 from e2e.taskutil import wait_for
+from fixtures_stack import Stack
 from producer.producer import Producer, make_task
 
 TASKS = 50 if LONG else 10

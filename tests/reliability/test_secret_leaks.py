@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 import redis
 from kubernetes import client
-from reliability_kit import Stack
 
 from devops_orchestrator.core.jobs import RUN_AS_USER
 from e2e.taskutil import wait_for
 from fakes.messages_api import MessagesAPIServer, presented_key
+from fixtures_stack import Stack
 from producer.producer import Producer, make_task
 
 API_KEY = "sk-ant-reliability-7f3a9c2e1b-LEAKCHECK-q8w7e6r5t4"
