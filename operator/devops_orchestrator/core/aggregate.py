@@ -79,7 +79,9 @@ def render_summary(
 ) -> str:
     """One sentence of outcome, then what each worker said it did."""
     head = f"{len(results)}/{len(order)} workers succeeded"
-    notes = [f"{w}: {results[w].summary.strip() or 'done'}" for w in order if w in results]
+    notes = [
+        f"{w}: {results[w].summary.strip().rstrip('.') or 'done'}" for w in order if w in results
+    ]
     notes += [f"{w} failed" for w in order if w in failed]
     notes += [f"{w} skipped" for w in order if w in skipped]
     return head + (" — " + "; ".join(notes) if notes else "") + "."
