@@ -16,6 +16,7 @@ from devcluster.binaries import missing_binaries
 from devcluster.components import COMPONENTS, argv_for
 from devcluster.kubeconfig import build_kubeconfig, cert_user, write_kubeconfig
 from devcluster.readiness import NotReadyError, client_context, wait_until
+from devcluster.redis_server import stop_redis
 from devcluster.state import (
     MARKER_ENV,
     NODE_NAME,
@@ -267,6 +268,9 @@ def down(state_dir: Path | None = None) -> list[int]:
         if pid is not None:
             processes.stop_group(pid, STOP_TIMEOUT.get(component, STOP_TIMEOUT_DEFAULT))
         paths.pid(component).unlink(missing_ok=True)
+    # By its pid file: redis-server rewrites its process title over its environment,
+    # so the marker sweep below cannot see it.
+    stop_redis(paths)
     stragglers = processes.pids_with_env(MARKER_ENV, str(paths.root))
     processes.kill_all(stragglers)
     return stragglers

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from clusterwait import wait_for
 
-from devcluster import launcher
+from devcluster import launcher, processes
 from devcluster.processes import is_alive
 from fixtures_cluster import Cluster
 
@@ -71,7 +71,11 @@ def test_up_is_idempotent_and_down_leaves_no_process(cluster: Cluster, state_dir
     component_pids = [pid for pid in launcher.status(state_dir).values() if pid]
     assert len(component_pids) == 5
     wait_for("forker child", lambda: _children(pod_pid), 10)
-    every_pid = [*component_pids, pod_pid, *_descendants(pod_pid)]
+    redis_up = devcluster_cli("redis-up", "--state-dir", str(state_dir))
+    assert redis_up.returncode == 0, redis_up.stderr
+    redis_pid = processes.read_pid(state_dir / "pids" / "redis.pid")
+    assert redis_pid is not None
+    every_pid = [*component_pids, redis_pid, pod_pid, *_descendants(pod_pid)]
     assert all(is_alive(p) for p in every_pid)
 
     down = devcluster_cli("down", "--state-dir", str(state_dir))
