@@ -10,7 +10,7 @@ import pytest
 from core_fixtures import make_definitions
 
 from devops_orchestrator.core.decision import Decision, Observation, ObservedJob
-from devops_orchestrator.core.reconcile import decide
+from devops_orchestrator.core.reconcile import JOB_DEADLINE_GRACE_SECONDS, decide
 from devops_orchestrator.models import DevOpsTaskSpec, WorkerResult
 
 D, C, I = "docker-worker", "ci-worker", "infra-worker"  # noqa: E741
@@ -95,7 +95,7 @@ def test_happy_path_over_several_passes() -> None:
     assert sim.status["plan"]["stages"] == [[D], [I], [C]]
     assert sim.status["plan"]["workers"][I]["matched"] == ["aws", "kubernetes", "cloud"]
     assert [j.job_name for j in first.create] == ["task-docker-1"]
-    assert first.create[0].deadline_seconds == 1800
+    assert first.create[0].deadline_seconds == 1800 + JOB_DEADLINE_GRACE_SECONDS
     assert sim.events == ["Planned", "WorkerStarted"]
     assert sim.status["workersSummary"] == "docker,infra,ci"
     assert sim.status["progress"] == "0/3"
@@ -104,7 +104,7 @@ def test_happy_path_over_several_passes() -> None:
     sim.finish(D, docker_config={"image": "ghcr.io/org/app:1"})
     second = sim.step(60)
     assert [j.job_name for j in second.create] == ["task-infra-1"]
-    assert second.create[0].deadline_seconds == 1800 - 60
+    assert second.create[0].deadline_seconds == 1800 - 60 + JOB_DEADLINE_GRACE_SECONDS
     assert second.create[0].briefing.previous_results[D].summary == "docker-worker done"
     assert "ghcr.io/org/app:1" in second.create[0].briefing.prompt
     assert sim.status["result"]["status"] == "partial"  # partial results exist

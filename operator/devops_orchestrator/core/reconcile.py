@@ -11,6 +11,7 @@ numbers (and so Job names) continue after the highest one used."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -56,6 +57,9 @@ class _Outcome:
     phase: TaskPhase
     reason: str
     message: str
+
+
+JOB_DEADLINE_GRACE_SECONDS = 5  # seconds a Job may outlive its task's deadline
 
 
 def decide(obs: Observation) -> Decision:
@@ -283,7 +287,11 @@ def _jobs_to_create(
     results: Mapping[str, WorkerResult],
     deadline: datetime,
 ) -> tuple[JobToCreate, ...]:
-    remaining = max(1, int((deadline - obs.now).total_seconds()))
+    # A Job outlives the task's deadline by a grace period: the task deadline must fire
+    # first (Failed/DeadlineExceeded, its Jobs stopped by us), never a Job's own deadline
+    # racing it and turning the outcome into an ordinary worker failure.
+    remaining = math.ceil((deadline - obs.now).total_seconds())
+    job_deadline = max(1, remaining) + JOB_DEADLINE_GRACE_SECONDS
     jobs: list[JobToCreate] = []
     for worker in plan.workers:
         step = steps[worker]
@@ -303,7 +311,7 @@ def _jobs_to_create(
             result_configmap=build_result_configmap_name(job_name),
             previous_results=earlier,
         )
-        jobs.append(JobToCreate(worker, step.create_attempt, job_name, briefing, remaining))
+        jobs.append(JobToCreate(worker, step.create_attempt, job_name, briefing, job_deadline))
     return tuple(jobs)
 
 
