@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from kubernetes import client as k8s
 
-T = TypeVar("T")
+from polling import wait_for as wait_for  # re-exported for the cluster tests
+
 _SERIALIZER = k8s.ApiClient()  # only for sanitize_for_serialization: never sends a request
-
-
-def wait_for(
-    what: str, probe: Callable[[], T | None], timeout: float = 60.0, interval: float = 0.2
-) -> T:
-    """Call probe until it returns something truthy; fail with `what` after timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(interval)
 
 
 def job_condition(batch: k8s.BatchV1Api, namespace: str, name: str) -> str | None:

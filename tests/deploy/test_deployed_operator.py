@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -33,6 +32,7 @@ from devcluster.demo import (
 )
 from devops_orchestrator import constants as c
 from devops_orchestrator.core.task_mapping import build_task_name
+from polling import wait_for
 
 T = TypeVar("T")
 TASK_TIMEOUT = 420.0
@@ -45,19 +45,6 @@ class Deployed:
     metrics_port: int
     health_port: int
     pod_log: Callable[[], str]
-
-
-def _wait(
-    what: str, probe: Callable[[], T | None], timeout: float, explain: Callable[[], str]
-) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{explain()}")
-        time.sleep(0.5)
 
 
 def _operator_pod(kubectl: Kubectl) -> str | None:
@@ -97,7 +84,7 @@ def deployed(
 
 
 def test_operator_pod_is_up_healthy_and_peered(deployed: Deployed) -> None:
-    pod = _wait(
+    pod = wait_for(
         "one Running operator pod", lambda: _operator_pod(deployed.kubectl), 60, deployed.pod_log
     )
 
@@ -110,7 +97,7 @@ def test_operator_pod_is_up_healthy_and_peered(deployed: Deployed) -> None:
         except OSError:
             return False
 
-    _wait("kopf's liveness endpoint", healthy, 60, deployed.pod_log)
+    wait_for("kopf's liveness endpoint", healthy, 60, deployed.pod_log)
     with urllib.request.urlopen(
         f"http://127.0.0.1:{deployed.metrics_port}/metrics", timeout=5
     ) as rsp:
@@ -121,7 +108,7 @@ def test_operator_pod_is_up_healthy_and_peered(deployed: Deployed) -> None:
         return any(pod in identity for identity in (peering.get("status") or {}))
 
     # The keep-alive in the ClusterKopfPeering proves the peering CRD, object and RBAC.
-    _wait("the operator's keep-alive in the peering object", peered, 60, deployed.pod_log)
+    wait_for("the operator's keep-alive in the peering object", peered, 60, deployed.pod_log)
 
 
 def test_kubectl_task_on_the_sample_app_completes(deployed: Deployed, cluster: Any) -> None:
@@ -179,7 +166,7 @@ def test_redis_task_completes_and_is_published(deployed: Deployed) -> None:
         result: dict[str, str] = client.hgetall(c.result_key(task_id))  # type: ignore[assignment]
         return result if result.get("status") in ("completed", "failed") else None
 
-    result = _wait(f"results:{task_id} to be final", final, TASK_TIMEOUT, deployed.pod_log)
+    result = wait_for(f"results:{task_id} to be final", final, TASK_TIMEOUT, deployed.pod_log)
     assert result["status"] == "completed", (result, deployed.pod_log())
     output = json.loads(result["output"])
     assert output["status"] == "completed"

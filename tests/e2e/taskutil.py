@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from kubernetes import client
 
 from devops_orchestrator.constants import GROUP, LABEL_TASK, PLURAL, VERSION
+from polling import wait_for as wait_for  # re-exported for the tests of this suite
 
-T = TypeVar("T")
 PROJECT_CONTEXT = {"project_type": "nodejs"}
 FINAL = ("Succeeded", "PartiallySucceeded", "Failed", "Cancelled")
-
-
-def wait_for(
-    what: str,
-    probe: Callable[[], T | None],
-    timeout: float,
-    explain: Callable[[], str] = lambda: "",
-    interval: float = 0.25,
-) -> T:
-    """Poll `probe` until it returns something truthy; fail with `explain()` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{explain()}")
-        time.sleep(interval)
 
 
 class Tasks:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import urllib3
@@ -157,16 +158,22 @@ def patch_task_status(
 # --- Jobs -----------------------------------------------------------------------------
 
 
-def list_jobs(namespace: str, label_selector: str) -> list[dict[str, Any]]:
-    api = client.BatchV1Api(api_client())
+def _list_items(
+    kind: str, method: Callable[..., Any], namespace: str, label_selector: str
+) -> list[dict[str, Any]]:
     body = _call(
-        f"list jobs in {namespace} ({label_selector})",
-        api.list_namespaced_job,
+        f"list {kind} in {namespace} ({label_selector})",
+        method,
         namespace,
         label_selector=label_selector,
     )
     items: list[dict[str, Any]] = body.get("items", []) if body else []
     return items
+
+
+def list_jobs(namespace: str, label_selector: str) -> list[dict[str, Any]]:
+    api = client.BatchV1Api(api_client())
+    return _list_items("jobs", api.list_namespaced_job, namespace, label_selector)
 
 
 def ensure_job(namespace: str, manifest: dict[str, Any]) -> bool:
@@ -205,14 +212,7 @@ def delete_job(namespace: str, name: str) -> bool:
 
 def list_configmaps(namespace: str, label_selector: str) -> list[dict[str, Any]]:
     api = client.CoreV1Api(api_client())
-    body = _call(
-        f"list configmaps in {namespace} ({label_selector})",
-        api.list_namespaced_config_map,
-        namespace,
-        label_selector=label_selector,
-    )
-    items: list[dict[str, Any]] = body.get("items", []) if body else []
-    return items
+    return _list_items("configmaps", api.list_namespaced_config_map, namespace, label_selector)
 
 
 # --- Pods -------------------------------------------------------------------------------
