@@ -1,7 +1,17 @@
 """Worker definitions: `.claude/agents/<name>.md`, YAML front matter plus a system prompt.
 
-A new worker is a new file. Every file is validated against `AgentDefinition` (unknown
-keys are refused), and any problem names the file and the field.
+A new worker is a new file. The files are Claude Code sub-agent files, so one written for
+Claude Code loads unchanged and ours load in Claude Code:
+
+- honoured: `name`, `description`, `tools` (a YAML list or a comma string; omitted means
+  every tool), `disallowedTools`, `model` (`sonnet`, `opus`, `haiku`, `inherit` or an id),
+  `maxTurns`; ours, which Claude Code ignores: `keywords`, `rules`, `after`, `downstream`;
+- other Claude Code keys (`color`, `permissionMode`, `skills`, ...) are accepted and not
+  used; unknown keys are logged and ignored;
+- the `validate` tool (our real validators) is always given unless `disallowedTools`
+  names it; in Claude Code, which has no such tool, the prompts run the linters via Bash.
+
+Any problem with a field we use names the file and the field.
 
 Where the definitions are looked up, first match wins:
 
@@ -15,6 +25,7 @@ Where the definitions are looked up, first match wins:
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -27,7 +38,30 @@ from pydantic import ValidationError
 from devops_orchestrator.config import get_settings
 from devops_orchestrator.models import AgentDefinition
 
+log = logging.getLogger(__name__)
+
 AGENTS_SUBDIR = Path(".claude") / "agents"
+# The tools a worker provides under Claude Code's names, and our own `validate`.
+CLAUDE_CODE_TOOLS = ("Read", "Write", "Edit", "Glob", "Grep", "Bash")
+VALIDATE_TOOL = "validate"
+# Claude Code sub-agent keys that mean nothing to a worker Job: accepted, not used.
+CLAUDE_CODE_UNUSED_KEYS = frozenset(
+    {
+        "color",
+        "permissionMode",
+        "skills",
+        "hooks",
+        "mcpServers",
+        "memory",
+        "background",
+        "isolation",
+        "effort",
+        "disabled",
+    }
+)
+_FIELDS = frozenset(
+    {field.alias or name for name, field in AgentDefinition.model_fields.items()}
+) - {"system_prompt", "path"}
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.DOTALL)
 
 
@@ -73,9 +107,10 @@ def parse_definition(text: str, path: Path | str = "<string>") -> AgentDefinitio
     body = match.group(2).strip()
     if not body:
         raise DefinitionError(path, "system_prompt", "the body (system prompt) is empty")
+    fields = _keep_known_fields(meta, path)
     try:
         definition = AgentDefinition.model_validate(
-            {**meta, "system_prompt": body, "path": str(path)}
+            {**fields, "system_prompt": body, "path": str(path)}
         )
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -84,7 +119,28 @@ def parse_definition(text: str, path: Path | str = "<string>") -> AgentDefinitio
     stem = Path(str(path)).stem
     if stem != "<string>" and definition.name != stem:
         raise DefinitionError(path, "name", f"{definition.name!r} does not match the file name")
-    return definition
+    return definition.model_copy(update={"tools": build_effective_tools(definition, fields)})
+
+
+def _keep_known_fields(meta: dict[Any, Any], path: Path | str) -> dict[str, Any]:
+    """The keys we read; Claude Code's other keys and unknown ones are dropped, the
+    unknown ones with a warning (a typo in `keywords` should not pass unnoticed)."""
+    unused = sorted(str(k) for k in meta if k in CLAUDE_CODE_UNUSED_KEYS)
+    unknown = sorted(str(k) for k in meta if k not in _FIELDS and k not in CLAUDE_CODE_UNUSED_KEYS)
+    if unused:
+        log.info("%s: Claude Code keys not used by workers: %s", path, ", ".join(unused))
+    if unknown:
+        log.warning("%s: unknown keys ignored: %s", path, ", ".join(unknown))
+    return {str(k): v for k, v in meta.items() if k in _FIELDS}
+
+
+def build_effective_tools(definition: AgentDefinition, fields: dict[str, Any]) -> list[str]:
+    """Claude Code's rules: no `tools` key means every tool, then `disallowedTools` is
+    removed; `validate` is ours and always given unless disallowed."""
+    listed = definition.tools if "tools" in fields else list(CLAUDE_CODE_TOOLS)
+    wanted = [*listed, VALIDATE_TOOL]
+    denied = set(definition.disallowed_tools)
+    return [tool for tool in dict.fromkeys(wanted) if tool not in denied]
 
 
 def load_definitions(directory: Path | None = None) -> tuple[AgentDefinition, ...]:

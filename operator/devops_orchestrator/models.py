@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # --------------------------------------------------------------------------------------
 # Enumerations
@@ -216,17 +216,50 @@ class AggregatedResult(BaseModel):
 # --------------------------------------------------------------------------------------
 
 
-class AgentDefinition(BaseModel):
-    """One worker, as declared by its definition file. Routing and planning read
-    `keywords` and `after`; the claude engine reads `tools`, `model` and `system_prompt`."""
+class IntentRule(BaseModel):
+    """What a task means beyond its words, declared by the worker it brings in: the rule
+    holds when every group of `when` has one of its phrases in the task and, if given,
+    the context sets one of the `context` keys, and no `unless` phrase occurs."""
 
     model_config = ConfigDict(extra="forbid")
+
+    why: str = Field(min_length=1)  # shown as the worker's reason
+    when: list[list[str]] = Field(default_factory=list)
+    context: list[str] = Field(default_factory=list)
+    unless: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _has_a_condition(self) -> IntentRule:
+        if not self.when and not self.context:
+            raise ValueError("a rule needs `when` phrases or `context` keys")
+        if any(not group for group in self.when):
+            raise ValueError("every group of `when` needs at least one phrase")
+        return self
+
+
+class AgentDefinition(BaseModel):
+    """One worker, as declared by its definition file. Routing and planning read
+    `keywords`, `rules` and `after`; the claude engine reads `tools`, `model` and
+    `system_prompt`."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     name: str
     description: str
     tools: list[str] = Field(default_factory=list)
-    model: str = "sonnet"
+    disallowed_tools: list[str] = Field(default_factory=list, alias="disallowedTools")
+    model: str = "sonnet"  # an alias (sonnet, opus, haiku), `inherit`, or a model id
+    max_turns: int | None = Field(default=None, ge=1, alias="maxTurns")
     keywords: list[str] = Field(default_factory=list)  # routing words and phrases
+    rules: list[IntentRule] = Field(default_factory=list)  # intents beyond the keywords
     after: list[str] = Field(default_factory=list)  # workers it follows when both are planned
     system_prompt: str = ""
     path: str = ""  # the file it was loaded from, for error messages
+
+    @field_validator("tools", "disallowed_tools", "keywords", mode="before")
+    @classmethod
+    def _split_comma_string(cls, value: Any) -> Any:
+        """Claude Code writes `tools: Read, Grep` as often as a YAML list."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from devops_orchestrator.constants import KNOWN_WORKERS
-from devops_orchestrator.definitions import DefinitionError, get_definition, load_definitions
+from devops_orchestrator.definitions import (
+    CLAUDE_CODE_TOOLS,
+    DefinitionError,
+    get_definition,
+    load_definitions,
+    parse_definition,
+)
 
 GOOD = """---
 name: {name}
@@ -31,7 +40,7 @@ def test_the_shipped_definitions_load() -> None:
     assert "terraform" in definitions["infra-worker"].keywords
     for definition in definitions.values():
         assert definition.model in ("sonnet", "opus", "haiku")
-        assert "validate" in definition.tools
+        assert definition.tools == [*CLAUDE_CODE_TOOLS, "validate"]
         assert '"files_created"' in definition.system_prompt  # the JSON result it returns
         assert "## How to verify" in definition.system_prompt
         assert definition.path.endswith(f"{definition.name}.md")
@@ -57,7 +66,8 @@ def test_a_new_worker_is_a_new_file(tmp_path: Path) -> None:
     [
         (GOOD.replace("name: {name}\n", ""), "name"),
         (GOOD.replace("tools: [Read, Write]", "tools: 7"), "tools"),
-        (GOOD.replace("model: haiku", "model: haiku\ncolour: blue"), "colour"),
+        (GOOD.replace("model: haiku", "model: haiku\nmaxTurns: 0"), "maxTurns"),
+        (GOOD.replace("after: []", "after: []\nrules: [{why: always}]"), "rules.0"),
         (GOOD.replace("after: []", "after: [ghost-worker]"), "after"),
         (GOOD.replace("You do things, carefully.\n", ""), "system_prompt"),
         (GOOD.replace("name: {name}", "name: other-worker"), "name"),
@@ -89,3 +99,68 @@ def test_missing_folder_fails_clearly(tmp_path: Path) -> None:
         load_definitions(tmp_path / "nowhere")
     with pytest.raises(DefinitionError, match="no worker definitions"):
         load_definitions(tmp_path)
+
+
+CLAUDE_CODE_FILE = """---
+name: code-reviewer
+description: Reviews code. Use PROACTIVELY after changes.
+tools: Read, Grep, Glob, Bash
+disallowedTools: Bash
+model: inherit
+maxTurns: 12
+color: blue
+permissionMode: acceptEdits
+skills: [review]
+frobnicate: 3
+---
+You review code.
+"""
+
+
+def test_a_claude_code_file_loads_unchanged(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="devops_orchestrator.definitions"):
+        definition = parse_definition(CLAUDE_CODE_FILE, "agents/code-reviewer.md")
+    assert definition.tools == ["Read", "Grep", "Glob", "validate"]  # Bash disallowed
+    assert definition.disallowed_tools == ["Bash"]
+    assert definition.model == "inherit"
+    assert definition.max_turns == 12
+    assert definition.keywords == [] and definition.after == []
+    unused, unknown = (r for r in caplog.records if "code-reviewer.md" in r.getMessage())
+    assert unused.levelno == logging.INFO
+    assert "color, permissionMode, skills" in unused.getMessage()
+    assert unknown.levelno == logging.WARNING
+    assert unknown.getMessage().endswith("unknown keys ignored: frobnicate")
+
+
+@pytest.mark.parametrize(
+    ("front", "tools"),
+    [
+        ("", [*CLAUDE_CODE_TOOLS, "validate"]),  # no `tools`: every tool
+        ("tools: [Read, Write]\n", ["Read", "Write", "validate"]),
+        ("tools: Read,Write , Edit\n", ["Read", "Write", "Edit", "validate"]),
+        ("tools: Read\ndisallowedTools: [validate]\n", ["Read"]),
+        ("disallowedTools: Write, Edit, Bash\n", ["Read", "Glob", "Grep", "validate"]),
+        ("tools: []\n", ["validate"]),
+    ],
+)
+def test_tools_follow_claude_codes_rules(front: str, tools: list[str]) -> None:
+    text = f"---\nname: w\ndescription: d\n{front}---\nprompt\n"
+    assert parse_definition(text).tools == tools
+
+
+def test_our_files_stay_claude_code_files() -> None:
+    """Claude Code reads name, description, tools and model; ours must be values it
+    accepts: its tool names only (validate is ours), a model alias, a kebab-case name."""
+    for path in sorted(_agents_dir().glob("*.md")):
+        front = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
+        assert re.fullmatch(r"[a-z][a-z0-9-]*", front["name"])
+        assert isinstance(front["description"], str) and "\n" not in front["description"]
+        listed = [t.strip() for t in front["tools"].split(",")]
+        assert set(listed) <= set(CLAUDE_CODE_TOOLS)
+        assert front["model"] in ("sonnet", "opus", "haiku", "inherit")
+        body = path.read_text(encoding="utf-8")
+        assert "through Bash" in body  # validate degrades to the linters under Claude Code
+
+
+def _agents_dir() -> Path:
+    return Path(load_definitions()[0].path).parent
