@@ -15,6 +15,7 @@ from devops_orchestrator.worker.generator import GeneratorEngine
 from devops_orchestrator.worker.gitops import GitRepo, clone, commit_and_push
 from devops_orchestrator.worker.snapshot import diff_snapshots, take_snapshot
 from devops_orchestrator.worker.validators import validate_files
+from devops_orchestrator.worker.validators.consistency import check_consistency
 
 
 @dataclass
@@ -57,12 +58,16 @@ def run_worker(briefing: Briefing, directory: Path | None = None) -> WorkerResul
     created, modified = diff_snapshots(before, take_snapshot(workspace.path))
     result.files_created, result.files_modified = created, modified
     result.engine = result.engine or engine.name
-    result.issues = merge_issues(result.issues, validate_files(workspace.path, created + modified))
+    changed = created + modified
+    found = validate_files(workspace.path, changed)
+    # Whichever engine wrote them, the new files must agree with the rest of the workspace.
+    found += check_consistency(workspace.path, changed)
+    result.issues = merge_issues(result.issues, found)
     if workspace.repo is not None:
         message = f"{briefing.worker}: {result.summary or 'generated files'}"[:200]
         body = f"\n\nTask: {briefing.task_name} (attempt {briefing.attempt})\n"
         result.git_branch = workspace.repo.branch
-        result.git_commit = commit_and_push(workspace.repo, created + modified, message + body)
+        result.git_commit = commit_and_push(workspace.repo, changed, message + body)
     return result
 
 
