@@ -45,7 +45,8 @@ redis-up: setup
 redis-down:
 	$(PY) -m devcluster redis-down
 
-manifests:  ## refresh the kustomize copy of the CRD (kustomize cannot load files outside manifests/)
+manifests: $(VENV)/.installed  ## the CRD's worker enum from .claude/agents, and its kustomize copy (kustomize cannot load files outside manifests/)
+	$(PY) hack/crd_workers.py
 	cp crds/devopstask.yaml manifests/crd/devopstask.yaml
 
 demo: setup controlplane  ## from a fresh clone to a finished task

@@ -26,9 +26,6 @@ ANNOTATION_REDIS_PUBLISHED = f"{GROUP}/redis-published"  # "true" once the resul
 LABEL_SOURCE = f"{GROUP}/source"  # "redis" on tasks the bridge created
 FINALIZER = f"{GROUP}/finalizer"
 
-# --- Workers ------------------------------------------------------------------------
-KNOWN_WORKERS = ("docker-worker", "ci-worker", "infra-worker")
-
 # --- The agent network's Redis protocol (../shared/PROTOCOL.md) ---------------------
 DOMAIN = "devops"
 

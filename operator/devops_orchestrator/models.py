@@ -253,10 +253,12 @@ class AgentDefinition(BaseModel):
     keywords: list[str] = Field(default_factory=list)  # routing words and phrases
     rules: list[IntentRule] = Field(default_factory=list)  # intents beyond the keywords
     after: list[str] = Field(default_factory=list)  # workers it follows when both are planned
+    # Its own result fields that later stages get in their briefing (docker_config, ...).
+    downstream: list[str] = Field(default_factory=list)
     system_prompt: str = ""
     path: str = ""  # the file it was loaded from, for error messages
 
-    @field_validator("tools", "disallowed_tools", "keywords", mode="before")
+    @field_validator("tools", "disallowed_tools", "keywords", "downstream", mode="before")
     @classmethod
     def _split_comma_string(cls, value: Any) -> Any:
         """Claude Code writes `tools: Read, Grep` as often as a YAML list."""

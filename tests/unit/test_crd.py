@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from crd_workers import order_workers
 from devops_orchestrator import constants as c
 from devops_orchestrator.core.planning import build_plan
 from devops_orchestrator.core.routing import route
@@ -41,7 +42,8 @@ def test_printer_columns() -> None:
 
 
 def test_enums_match_the_code() -> None:
-    assert PROPS["workers"]["items"]["enum"] == list(c.KNOWN_WORKERS)
+    assert PROPS["workers"]["items"]["enum"] == list(order_workers(load_definitions()))
+    assert PROPS["workers"]["maxItems"] == len(load_definitions())
     assert PROPS["workers"]["x-kubernetes-list-type"] == "set"
     assert PROPS["priority"]["enum"] == [p.value for p in Priority]
     assert PROPS["strategy"]["enum"] == [s.value for s in Strategy]

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from devops_orchestrator.constants import KNOWN_WORKERS
 from devops_orchestrator.definitions import (
     CLAUDE_CODE_TOOLS,
     DefinitionError,
@@ -32,7 +31,7 @@ You do things, carefully.
 
 def test_the_shipped_definitions_load() -> None:
     definitions = {d.name: d for d in load_definitions()}
-    assert set(definitions) == set(KNOWN_WORKERS)
+    assert set(definitions) == {"docker-worker", "ci-worker", "infra-worker"}
     assert definitions["infra-worker"].after == ["docker-worker"]
     assert definitions["ci-worker"].after == ["docker-worker", "infra-worker"]
     assert "dockerfile" in definitions["docker-worker"].keywords

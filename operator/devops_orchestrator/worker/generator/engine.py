@@ -2,27 +2,43 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from devops_orchestrator.models import AgentDefinition, Briefing, Issue, Severity, WorkerResult
 from devops_orchestrator.worker.engine import EngineError
+from devops_orchestrator.worker.generator import workers
 from devops_orchestrator.worker.generator.detect import detect_stack
 from devops_orchestrator.worker.generator.detect.hints import Hints, read_hints
 from devops_orchestrator.worker.generator.stack import Stack
 from devops_orchestrator.worker.generator.workers import WorkerOutput
-from devops_orchestrator.worker.generator.workers.ci import generate_ci
-from devops_orchestrator.worker.generator.workers.docker import generate_docker
-from devops_orchestrator.worker.generator.workers.infra import generate_infra
 from devops_orchestrator.worker.generator.writer import write_files
 
 Generate = Callable[[Stack, Hints, Mapping[str, WorkerResult]], WorkerOutput]
 
-GENERATORS: dict[str, Generate] = {
-    "docker-worker": generate_docker,
-    "ci-worker": generate_ci,
-    "infra-worker": generate_infra,
-}
+_WORKER_NAME = re.compile(r"^(?P<stem>[a-z][a-z0-9]*(?:-[a-z0-9]+)*?)(?:-worker)?$")
+
+
+def find_generator(worker: str) -> Generate | None:
+    """The templates of `worker`, found by convention so that a new worker is its
+    definition plus one module: `workers/<stem>.py` with `generate_<stem>` for
+    `<stem>-worker` (dashes become underscores)."""
+    match = _WORKER_NAME.match(worker)
+    if match is None:
+        return None
+    stem = match.group("stem").replace("-", "_")
+    if stem not in list_generators():
+        return None
+    module = importlib.import_module(f"{workers.__name__}.{stem}")
+    generate: Generate | None = getattr(module, f"generate_{stem}", None)
+    return generate
+
+
+def list_generators() -> list[str]:
+    return sorted(info.name for info in pkgutil.iter_modules(workers.__path__))
 
 
 class GeneratorEngine:
@@ -31,11 +47,12 @@ class GeneratorEngine:
     name = "generator"
 
     def run(self, briefing: Briefing, definition: AgentDefinition, workspace: Path) -> WorkerResult:
-        generate = GENERATORS.get(definition.name)
+        generate = find_generator(definition.name)
         if generate is None:
+            known = ", ".join(f"{stem}-worker" for stem in list_generators())
             raise EngineError(
                 f"the generator engine has no templates for worker {definition.name!r}; "
-                f"it knows {', '.join(sorted(GENERATORS))} (use the claude engine)"
+                f"it knows {known} (use the claude engine)"
             )
         stack = detect_stack(workspace, briefing)
         hints = read_hints(briefing)
