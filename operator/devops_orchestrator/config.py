@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     )
     workspace_dir: str = Field(default="/workspace", description="Worker's workspace folder")
     kubernetes_version: str = Field(default="1.36", description="Schemas for manifest checks")
+    git_allow_file_urls: bool = Field(
+        default=False, description="Allow file:// and local-path git workspace URLs"
+    )
     artifacts_max_bytes: int = Field(default=900 * 1024, ge=0, description="Artifacts cap")
     validator_timeout_seconds: float = Field(default=120.0, gt=0, description="Per validator run")
 

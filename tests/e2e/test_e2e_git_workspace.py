@@ -18,10 +18,12 @@ import pytest
 from kubernetes import client
 
 from devops_orchestrator.core.jobs import RUN_AS_USER
-from e2e.operator_process import OperatorProcess
+from e2e.operator_process import OperatorProcess, real_worker_settings
 from e2e.taskutil import Tasks
 
 SAMPLE_APP = Path(__file__).resolve().parents[2] / "examples" / "sample-app"
+# The remote is a local folder: allowed only when configured.
+OPERATOR_SETTINGS = {**real_worker_settings(), "DEVOPS_GIT_ALLOW_FILE_URLS": "true"}
 GIT_TOKEN = "ghp_gitworkspaceE2E-0123456789-tokenvalue"
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "seed",

@@ -154,7 +154,9 @@ def test_no_secret_value_appears_anywhere(
 ) -> None:
     core = client.CoreV1Api(stack.api)
     create_secrets(core, stack.namespace)
-    operator = stack.operator(DEVOPS_ANTHROPIC_BASE_URL=messages_api.base_url)
+    operator = stack.operator(
+        DEVOPS_ANTHROPIC_BASE_URL=messages_api.base_url, DEVOPS_GIT_ALLOW_FILE_URLS="true"
+    )
     producer = Producer(stack.redis_server.client())
     try:
         # 1. From Redis, the claude engine: it authenticates with the key.

@@ -16,7 +16,13 @@ from devops_orchestrator.core.jobs import (
     build_task_label_value,
     render_job,
 )
-from devops_orchestrator.models import Briefing, VolumeWorkspace, WorkspaceSpec
+from devops_orchestrator.models import (
+    Briefing,
+    EngineName,
+    GitWorkspace,
+    VolumeWorkspace,
+    WorkspaceSpec,
+)
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -98,7 +104,9 @@ def test_render_job() -> None:
     sc = container["securityContext"]
     assert sc["allowPrivilegeEscalation"] is False and sc["readOnlyRootFilesystem"] is True
     assert sc["capabilities"] == {"drop": ["ALL"]} and sc["runAsUser"] == 10001
-    assert container["resources"]["limits"] == {"cpu": "1", "memory": "512Mi"}
+    assert container["resources"]["limits"] == {
+        "cpu": "1", "memory": "512Mi", "ephemeral-storage": "3Gi",
+    }  # fmt: skip
     env = {e["name"]: e for e in container["env"]}
     assert Briefing.model_validate_json(env["DEVOPS_BRIEFING"]["value"]).worker == "docker-worker"
     assert env["POD_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
@@ -109,8 +117,8 @@ def test_render_job() -> None:
     assert env["DEVOPS_MODEL_SONNET"]["value"] == "m"
     mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
     volumes = {v["name"]: v for v in pod["volumes"]}
-    assert volumes[mounts["/workspace"]]["emptyDir"] == {}
-    assert volumes[mounts["/tmp"]]["emptyDir"] == {}
+    assert volumes[mounts["/workspace"]]["emptyDir"] == {"sizeLimit": "2Gi"}
+    assert volumes[mounts["/tmp"]]["emptyDir"] == {"sizeLimit": "512Mi"}
 
 
 def test_workspace_volume_from_pvc() -> None:
@@ -135,3 +143,30 @@ def test_job_config_from_settings() -> None:
     config = build_job_config(settings)
     assert (config.image, config.service_account, config.ttl_seconds) == ("x:2", "sa", 5)
     assert config.command == tuple(settings.worker_command)
+
+
+def test_secrets_reach_the_worker_as_secret_refs_and_only_where_needed() -> None:
+    """The API key only for an engine that may use it; git credentials as variables
+    (the worker takes them out of its environment), never a mounted file."""
+    git = WorkspaceSpec(git=GitWorkspace(url="https://h/a.git", credentials_secret="creds"))
+    job = _job(git)
+    claude = render_job(job, task_name="t", task_uid="u", namespace="ns", config=CONFIG)
+    container = claude["spec"]["template"]["spec"]["containers"][0]
+    env = {
+        e["name"]: e["valueFrom"]["secretKeyRef"]
+        for e in container["env"]
+        if "valueFrom" in e and "secretKeyRef" in e["valueFrom"]
+    }
+    assert env == {
+        "ANTHROPIC_API_KEY": {"name": "anthropic", "key": "ANTHROPIC_API_KEY", "optional": True},
+        "GIT_USERNAME": {"name": "creds", "key": "username", "optional": True},
+        "GIT_PASSWORD": {"name": "creds", "key": "password", "optional": True},
+        "GIT_TOKEN": {"name": "creds", "key": "token", "optional": True},
+    }
+    assert all("secret" not in v for v in claude["spec"]["template"]["spec"]["volumes"])
+
+    briefing = job.briefing.model_copy(update={"engine": EngineName.GENERATOR})
+    generator = JobToCreate(job.worker, job.attempt, job.job_name, briefing, job.deadline_seconds)
+    rendered = render_job(generator, task_name="t", task_uid="u", namespace="ns", config=CONFIG)
+    names = {e["name"] for e in rendered["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert "ANTHROPIC_API_KEY" not in names and "GIT_TOKEN" in names

@@ -26,6 +26,12 @@ def git(cwd: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
+@pytest.fixture(autouse=True)
+def _local_remotes_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These remotes are local folders: allowed only when configured (see gitops)."""
+    monkeypatch.setenv("DEVOPS_GIT_ALLOW_FILE_URLS", "true")
+
+
 @pytest.fixture
 def remote(tmp_path: Path) -> Path:
     """A bare repository holding the Go sample app on `main`."""
@@ -91,7 +97,7 @@ def test_a_local_remote_owned_by_another_user_is_trusted(
 ) -> None:
     """git refuses a repository of another owner ("dubious ownership") and drops `-c`
     settings on the local transport; the worker's own global config trusts that remote,
-    and only it, while still including the person's usual config."""
+    and only it, and includes nothing else."""
     other = os.getuid() + 4242
     for path in [remote, *remote.rglob("*")]:
         os.chown(path, other, other, follow_symlinks=False)
@@ -119,7 +125,6 @@ def test_a_local_remote_owned_by_another_user_is_trusted(
     )
     assert pushed.stdout.strip() == result.git_commit
 
-    config = build_global_config(f"file://{remote}", None)
-    assert f'directory = "{remote}"' in config and 'path = "~/.gitconfig"' in config
-    assert "[safe]" not in build_global_config("https://example.com/org/app.git", None)
-    assert 'path = "/etc/mine"' in build_global_config("https://h/a.git", "/etc/mine")
+    config = build_global_config(f"file://{remote}")
+    assert f'directory = "{remote}"' in config and "include" not in config
+    assert "[safe]" not in build_global_config("https://example.com/org/app.git")

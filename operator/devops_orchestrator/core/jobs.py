@@ -10,17 +10,36 @@ from typing import Any
 from devops_orchestrator import constants as c
 from devops_orchestrator.config import Settings
 from devops_orchestrator.core.decision import JobToCreate
+from devops_orchestrator.models import EngineName
 
 MAX_NAME = 63  # Job names end up in the job-name label of their pods
 RUN_AS_USER = 10001
 WORKSPACE_PATH = "/workspace"
 TMP_PATH = "/tmp"  # a scratch emptyDir, not the node's /tmp
-GIT_CREDENTIALS_PATH = "/var/run/secrets/devops/git"
 CONTAINER_NAME = "worker"
+# Bounds on the node's disk: an emptyDir past its sizeLimit, or the container past its
+# ephemeral-storage limit, gets the pod evicted instead of filling the node.
+WORKSPACE_SIZE_LIMIT = "2Gi"
+TMP_SIZE_LIMIT = "512Mi"
+EPHEMERAL_STORAGE_REQUEST = "256Mi"
+EPHEMERAL_STORAGE_LIMIT = "3Gi"
+# Keys of a git credentials Secret, and the variables the worker reads them from.
+GIT_SECRET_KEYS = (
+    ("GIT_USERNAME", "username"),
+    ("GIT_PASSWORD", "password"),
+    ("GIT_TOKEN", "token"),
+)
 _INVALID = re.compile(r"[^a-z0-9-]+")
 
 # Settings a worker reads too; passed through as DEVOPS_* variables.
-_WORKER_SETTINGS = ("model_sonnet", "model_opus", "model_haiku", "anthropic_base_url", "agents_dir")
+_WORKER_SETTINGS = (
+    "model_sonnet",
+    "model_opus",
+    "model_haiku",
+    "anthropic_base_url",
+    "agents_dir",
+    "git_allow_file_urls",
+)
 
 
 @dataclass(frozen=True)
@@ -171,8 +190,16 @@ def _render_pod_spec(job: JobToCreate, config: JobConfig) -> dict[str, Any]:
                 "command": list(config.command),
                 "env": _render_env(job, config),
                 "resources": {
-                    "requests": {"cpu": config.cpu_request, "memory": config.memory_request},
-                    "limits": {"cpu": config.cpu_limit, "memory": config.memory_limit},
+                    "requests": {
+                        "cpu": config.cpu_request,
+                        "memory": config.memory_request,
+                        "ephemeral-storage": EPHEMERAL_STORAGE_REQUEST,
+                    },
+                    "limits": {
+                        "cpu": config.cpu_limit,
+                        "memory": config.memory_limit,
+                        "ephemeral-storage": EPHEMERAL_STORAGE_LIMIT,
+                    },
                 },
                 "securityContext": {
                     "runAsNonRoot": True,
@@ -193,29 +220,39 @@ def _field_env(name: str, path: str) -> dict[str, Any]:
     return {"name": name, "valueFrom": {"fieldRef": {"fieldPath": path}}}
 
 
+def _secret_env(name: str, secret: str, key: str) -> dict[str, Any]:
+    ref = {"name": secret, "key": key, "optional": True}
+    return {"name": name, "valueFrom": {"secretKeyRef": ref}}
+
+
 def _render_env(job: JobToCreate, config: JobConfig) -> list[dict[str, Any]]:
-    return [
+    """Secrets as variables the worker takes out of its environment before any tool
+    runs (never as files a tool could read): the API key only for an engine that may
+    use it, the git credentials only for a git workspace that names them."""
+    env: list[dict[str, Any]] = [
         {"name": "DEVOPS_BRIEFING", "value": job.briefing.model_dump_json()},
         _field_env("POD_NAMESPACE", "metadata.namespace"),
         _field_env("POD_NAME", "metadata.name"),
-        {
-            "name": "ANTHROPIC_API_KEY",
-            "valueFrom": {
-                "secretKeyRef": {
-                    "name": config.anthropic_secret_name,
-                    "key": "ANTHROPIC_API_KEY",
-                    "optional": True,  # no key: the deterministic generator engine runs
-                }
-            },
-        },
         {"name": "HOME", "value": TMP_PATH},  # the root filesystem is read-only
         *({"name": name, "value": value} for name, value in config.env),
     ]
+    if job.briefing.engine != EngineName.GENERATOR:  # auto without a key: the generator
+        env.append(
+            _secret_env("ANTHROPIC_API_KEY", config.anthropic_secret_name, "ANTHROPIC_API_KEY")
+        )
+    spec = job.briefing.workspace
+    if spec is not None and spec.git is not None and spec.git.credentials_secret:
+        secret = spec.git.credentials_secret
+        env += [_secret_env(name, secret, key) for name, key in GIT_SECRET_KEYS]
+    return env
 
 
 def _render_volumes(job: JobToCreate) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     workspace_mount: dict[str, Any] = {"name": "workspace", "mountPath": WORKSPACE_PATH}
-    workspace_volume: dict[str, Any] = {"name": "workspace", "emptyDir": {}}
+    workspace_volume: dict[str, Any] = {
+        "name": "workspace",
+        "emptyDir": {"sizeLimit": WORKSPACE_SIZE_LIMIT},
+    }
     spec = job.briefing.workspace
     if spec is not None and spec.volume is not None:
         claim = {"claimName": spec.volume.claim_name}
@@ -223,10 +260,5 @@ def _render_volumes(job: JobToCreate) -> tuple[list[dict[str, Any]], list[dict[s
         if spec.volume.sub_path:
             workspace_mount["subPath"] = spec.volume.sub_path
     mounts = [workspace_mount, {"name": "tmp", "mountPath": TMP_PATH}]
-    volumes = [workspace_volume, {"name": "tmp", "emptyDir": {}}]
-    if spec is not None and spec.git is not None and spec.git.credentials_secret:
-        secret = {"secretName": spec.git.credentials_secret, "defaultMode": 0o440}
-        mount = {"name": "git-credentials", "mountPath": GIT_CREDENTIALS_PATH, "readOnly": True}
-        mounts.append(mount)
-        volumes.append({"name": "git-credentials", "secret": secret})
+    volumes = [workspace_volume, {"name": "tmp", "emptyDir": {"sizeLimit": TMP_SIZE_LIMIT}}]
     return mounts, volumes

@@ -27,6 +27,7 @@ from devops_orchestrator.worker.artifacts import (
 from devops_orchestrator.worker.engine import EngineError
 from devops_orchestrator.worker.gitops import GitError, redact
 from devops_orchestrator.worker.runner import run_worker
+from devops_orchestrator.worker.secrets import seal_process, take_secrets
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 BRIEFING_ENV = "DEVOPS_BRIEFING"
@@ -108,13 +109,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BriefingError as exc:
         print(f"devops-worker: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    # Before any tool runs: nothing of this process readable by them, no secret in its
+    # environment (see worker.secrets).
+    seal_process()
+    secrets = take_secrets()
+    hidden = secrets.values()
     try:
-        result = run_worker(briefing, args.workspace)
+        result = run_worker(briefing, args.workspace, secrets)
     except (EngineError, DefinitionError, GitError, OSError) as exc:
-        return _fail(briefing, redact(str(exc)))
+        return _fail(briefing, redact(str(exc), hidden))
     except Exception as exc:
-        traceback.print_exc(file=sys.stderr)
-        return _fail(briefing, redact(f"unexpected {type(exc).__name__}: {exc}"))
+        print(redact(traceback.format_exc(), hidden), file=sys.stderr)
+        return _fail(briefing, redact(f"unexpected {type(exc).__name__}: {exc}", hidden))
     try:
         store_outcome(briefing, result, None)
     except Exception as exc:

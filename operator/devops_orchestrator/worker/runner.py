@@ -4,6 +4,7 @@ the workspace is a git repository."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from devops_orchestrator.models import Briefing, EngineName, Issue, WorkerResult
 from devops_orchestrator.worker.engine import Engine
 from devops_orchestrator.worker.generator import GeneratorEngine
 from devops_orchestrator.worker.gitops import GitRepo, clone, commit_and_push
+from devops_orchestrator.worker.secrets import WorkerSecrets, read_secrets
 from devops_orchestrator.worker.snapshot import diff_snapshots, take_snapshot
 from devops_orchestrator.worker.validators import validate_files
 from devops_orchestrator.worker.validators.consistency import check_consistency
@@ -24,35 +26,46 @@ class Workspace:
     repo: GitRepo | None = None
 
 
-def prepare_workspace(briefing: Briefing, directory: Path | None = None) -> Workspace:
+def prepare_workspace(
+    briefing: Briefing, directory: Path | None = None, secrets: WorkerSecrets | None = None
+) -> Workspace:
     """A clone for git workspaces; otherwise the folder itself (a mounted volume, a
     person's project, or an empty scratch directory)."""
     path = Path(directory or get_settings().workspace_dir)
     spec = briefing.workspace
     if spec is not None and spec.git is not None:
-        return Workspace(path, clone(spec.git, path, briefing.task_name))
+        credentials = (secrets or read_secrets(os.environ)).git
+        allow_file = get_settings().git_allow_file_urls
+        repo = clone(
+            spec.git, path, briefing.task_name, credentials=credentials, allow_file=allow_file
+        )
+        return Workspace(path, repo)
     path.mkdir(parents=True, exist_ok=True)
     return Workspace(path)
 
 
 def select_engine(requested: EngineName, secrets: Secrets | None = None) -> Engine:
     """auto: claude when ANTHROPIC_API_KEY is set, else the generator."""
+    secrets = secrets or Secrets()
     name = requested
     if name == EngineName.AUTO:
-        key = (secrets or Secrets()).anthropic_api_key
+        key = secrets.anthropic_api_key
         name = EngineName.CLAUDE if key and key.get_secret_value() else EngineName.GENERATOR
     if name == EngineName.CLAUDE:
         from devops_orchestrator.worker.claude import ClaudeEngine
 
-        return ClaudeEngine()
+        return ClaudeEngine(secrets=secrets)
     return GeneratorEngine()
 
 
-def run_worker(briefing: Briefing, directory: Path | None = None) -> WorkerResult:
-    """Run the briefing's worker; raises EngineError, DefinitionError or GitError."""
+def run_worker(
+    briefing: Briefing, directory: Path | None = None, secrets: WorkerSecrets | None = None
+) -> WorkerResult:
+    """Run the briefing's worker; raises EngineError, DefinitionError or GitError.
+    `secrets`: what the worker took out of its environment (default: read it there)."""
     definition = get_definition(briefing.worker)
-    workspace = prepare_workspace(briefing, directory)
-    engine = select_engine(briefing.engine)
+    workspace = prepare_workspace(briefing, directory, secrets)
+    engine = select_engine(briefing.engine, secrets.for_engine() if secrets else None)
     before = take_snapshot(workspace.path)
     result = engine.run(briefing, definition, workspace.path)
     created, modified = diff_snapshots(before, take_snapshot(workspace.path))
