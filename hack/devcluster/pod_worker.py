@@ -31,6 +31,7 @@ from devcluster.pod_volumes import (
 )
 from devcluster.rest import ApiError, KubeRest
 from devcluster.state import ClusterPaths
+from devcluster.subpath import resolve_sub_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]  # hack/devcluster/ -> the repo
 
@@ -453,9 +454,7 @@ class PodWorker(threading.Thread):
                 )
             source = volumes.paths[vm["name"]]
             if vm.get("subPath"):
-                source = source / vm["subPath"]
-                if not source.exists():
-                    source.mkdir(parents=True)
+                source = resolve_sub_path(source, vm["subPath"], vm["name"])
             mounts.append(
                 {
                     "source": str(source),
