@@ -5,8 +5,14 @@ from __future__ import annotations
 from devops_orchestrator.core.output_artifacts import (
     OutputArtifacts,
     add_output_artifacts,
+    artifact_sources,
     build_output_artifacts,
+    collect_files,
+    parse_artifact_files,
+    wants_output_artifacts,
 )
+from devops_orchestrator.models import Briefing
+from devops_orchestrator.worker.artifacts import build_artifacts_configmap
 
 
 def test_text_files_are_carried_whole() -> None:
@@ -60,3 +66,51 @@ def test_artifacts_and_their_issues_join_the_result() -> None:
         "b is not in output.artifacts: not UTF-8 text",
     ]
     assert result == {"status": "completed", "issues": [{"severity": "info", "message": "m"}]}
+
+
+def test_only_tasks_without_a_reachable_workspace_carry_files() -> None:
+    assert wants_output_artifacts({"description": "x"})
+    assert wants_output_artifacts({"workspace": {}})
+    assert not wants_output_artifacts({"workspace": {"volume": {"claimName": "c"}}})
+    assert not wants_output_artifacts({"workspace": {"git": {"url": "https://h/r.git"}}})
+
+
+def test_sources_are_the_configmaps_the_workers_named() -> None:
+    result = {
+        "details": {
+            "docker-worker": {"artifacts_configmap": "t-docker-1-artifacts"},
+            "infra-worker": {"git_commit": "abc"},
+            "ci-worker": {"artifacts_configmap": "t-ci-1-artifacts"},
+        }
+    }
+    assert artifact_sources(result) == [
+        ("docker-worker", "t-docker-1-artifacts"),
+        ("ci-worker", "t-ci-1-artifacts"),
+    ]
+    assert artifact_sources({"details": "garbage"}) == []
+
+
+def test_an_artifacts_configmap_is_read_back_as_the_worker_wrote_it() -> None:
+    files = {"Dockerfile": b"FROM node\n", ".github/workflows/ci.yml": b"on: push\n"}
+    files["logo.png"] = b"\x89PNG\xff"
+    briefing = Briefing(task_name="t", namespace="ns", worker="docker-worker", description="d")
+    body, truncated = build_artifacts_configmap(briefing, files, 10_000)
+    assert truncated == []
+    assert parse_artifact_files(body["data"], body.get("binaryData")) == files
+    assert parse_artifact_files({"files.json": "{bad", "a": "1"}, None) == {"a": b"1"}
+
+
+def test_files_are_named_for_the_network_and_the_later_worker_wins() -> None:
+    by_worker = {
+        "docker-worker": {"Dockerfile": b"1", ".dockerignore": b"2"},
+        "ci-worker": {"Dockerfile": b"3", "ci.yml": b"4"},
+    }
+    files, owners = collect_files(by_worker, {"workspace": "/workspace/app"})
+    assert files == {
+        "/workspace/app/.dockerignore": b"2",
+        "/workspace/app/Dockerfile": b"3",
+        "/workspace/app/ci.yml": b"4",
+    }
+    assert owners["/workspace/app/Dockerfile"] == "ci-worker"
+    relative, _ = collect_files(by_worker, {})
+    assert set(relative) == {"Dockerfile", ".dockerignore", "ci.yml"}

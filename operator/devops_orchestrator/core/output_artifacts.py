@@ -8,12 +8,17 @@ under pressure, so one result must stay small. Every file left out is listed in
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from devops_orchestrator.core.network_paths import name_for_network, workspace_of
+
 DEFAULT_MAX_BYTES = 256 * 1024
 VALIDATOR = "artifacts"
+INDEX_KEY = "files.json"  # in an artifacts ConfigMap: {data key: path in the workspace}
 
 
 @dataclass(frozen=True)
@@ -71,3 +76,57 @@ def add_output_artifacts(result: Mapping[str, Any], artifacts: OutputArtifacts) 
     merged["artifacts"] = dict(artifacts.files)
     merged["issues"] = [*(result.get("issues") or []), *artifacts.issues]
     return merged
+
+
+def wants_output_artifacts(spec: Mapping[str, Any]) -> bool:
+    """Files travel in the output only when they are nowhere the network can reach:
+    no shared volume and no git workspace (the workers wrote into scratch space)."""
+    workspace = spec.get("workspace")
+    return not (
+        isinstance(workspace, Mapping) and (workspace.get("volume") or workspace.get("git"))
+    )
+
+
+def artifact_sources(result: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(worker, artifacts ConfigMap) of each worker whose result names one, in order."""
+    details = result.get("details")
+    if not isinstance(details, Mapping):
+        return []
+    sources = []
+    for worker, detail in details.items():
+        name = detail.get("artifacts_configmap") if isinstance(detail, Mapping) else None
+        if isinstance(name, str) and name:
+            sources.append((str(worker), name))
+    return sources
+
+
+def parse_artifact_files(
+    data: Mapping[str, str] | None, binary_data: Mapping[str, str] | None
+) -> dict[str, bytes]:
+    """{path in the workspace: content} of one artifacts ConfigMap."""
+    data, binary_data = data or {}, binary_data or {}
+    try:
+        index = json.loads(data.get(INDEX_KEY) or "{}")
+    except ValueError:
+        index = {}
+    index = index if isinstance(index, dict) else {}
+    files = {str(index.get(k, k)): v.encode("utf-8") for k, v in data.items() if k != INDEX_KEY}
+    for key, value in binary_data.items():
+        files[str(index.get(key, key))] = base64.b64decode(value)
+    return files
+
+
+def collect_files(
+    by_worker: Mapping[str, Mapping[str, bytes]], context: Mapping[str, Any]
+) -> tuple[dict[str, bytes], dict[str, str]]:
+    """The workers' files named as the network names them, and the worker of each (the
+    later worker wins when two wrote the same path: it saw the earlier one's file)."""
+    workspace = workspace_of(context)
+    files: dict[str, bytes] = {}
+    owners: dict[str, str] = {}
+    for worker, worker_files in by_worker.items():
+        for path, content in sorted(worker_files.items()):
+            named = name_for_network(path, workspace)
+            files.pop(named, None)
+            files[named], owners[named] = content, worker
+    return files, owners
