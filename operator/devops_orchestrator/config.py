@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     model_opus: str = Field(default="", description="Model id for 'opus'; empty: newest known")
     model_haiku: str = Field(default="", description="Model id for 'haiku'; empty: newest known")
     anthropic_base_url: str = Field(default="", description="Override of the Messages API endpoint")
+    # Planning (operator): the Claude planner runs when an API key is configured.
+    planner: str = Field(
+        default="auto", pattern="^(auto|deterministic)$", description="auto: Claude with a key"
+    )
+    planner_model: str = Field(default="claude-haiku-4-5", description="Model id of the planner")
+    planner_timeout_seconds: float = Field(default=20.0, gt=0, description="Planning call limit")
     agents_dir: str = Field(
         default="", description="Folder of worker definitions; default: shipped ones"
     )

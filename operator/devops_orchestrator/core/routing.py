@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from devops_orchestrator.core.intents import RuleHit, collect_context_keys, find_rule_hit
 from devops_orchestrator.core.text import find_phrase, iter_context_text, stem_words
-from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec
+from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec, TokenUsage
 
 EXPLICIT_REASON = "explicitly requested"
 PLANNER_EXPLICIT = "explicit"
@@ -36,6 +36,8 @@ class RoutingDecision:
     error: str | None = None  # set when no worker could be selected
     planner: str = PLANNER_DETERMINISTIC  # who chose: explicit, deterministic, claude
     note: str = ""  # e.g. why the claude planner fell back to the deterministic one
+    model: str = ""  # the model that planned, when one did (or was tried)
+    usage: TokenUsage | None = None  # what the planning call cost, when one was made
 
     @property
     def workers(self) -> tuple[str, ...]:

@@ -1,0 +1,103 @@
+"""The Claude planner: one small Messages API call with a forced `submit_plan` tool,
+validated against the known workers. Any error, timeout, refusal or unusable reply falls
+back to the deterministic planner, and the decision says so (`note`). The only module of
+the operator that talks to the Messages API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+
+import anthropic
+from anthropic.types import MessageParam, ToolChoiceToolParam, ToolParam
+
+from devops_orchestrator.config import Settings
+from devops_orchestrator.core.model_planner import (
+    PLAN_TOOL,
+    PlanReplyError,
+    build_plan_request,
+    parse_plan_reply,
+)
+from devops_orchestrator.core.routing import RoutingDecision, route
+from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec, TokenUsage
+
+log = logging.getLogger(__name__)
+
+MAX_PLAN_TOKENS = 1024  # a plan of a few workers with one-line reasons
+
+
+def plan_task(
+    spec: DevOpsTaskSpec,
+    definitions: Sequence[AgentDefinition],
+    settings: Settings,
+    api_key: str | None,
+) -> RoutingDecision:
+    """Claude's plan when a key is configured (and `spec.workers` does not decide),
+    else the deterministic one."""
+    if spec.workers or not api_key or settings.planner != "auto":
+        return route(spec, definitions)
+    try:
+        return ask_claude(spec, definitions, settings, api_key)
+    except PlanFailure as failure:
+        log.warning("claude planner fell back to the deterministic one: %s", failure.reason)
+        fallback = route(spec, definitions)
+        note = f"the claude planner failed ({failure.reason}); deterministic plan used"
+        return replace(fallback, note=note, model=settings.planner_model, usage=failure.usage)
+
+
+class PlanFailure(Exception):
+    def __init__(self, reason: str, usage: TokenUsage | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.usage = usage  # a garbage reply still cost its tokens
+
+
+def ask_claude(
+    spec: DevOpsTaskSpec,
+    definitions: Sequence[AgentDefinition],
+    settings: Settings,
+    api_key: str,
+) -> RoutingDecision:
+    """One call; raises PlanFailure with a reason that never carries the key."""
+    request = build_plan_request(spec, definitions)
+    messages: list[MessageParam] = [{"role": "user", "content": request.user}]
+    tool = ToolParam(
+        name=PLAN_TOOL,
+        description=str(request.tool["description"]),
+        input_schema=request.tool["input_schema"],
+    )
+    client = anthropic.Anthropic(
+        api_key=api_key,
+        base_url=settings.anthropic_base_url or None,
+        timeout=settings.planner_timeout_seconds,
+        max_retries=1,
+    )
+    try:
+        with client:
+            message = client.messages.create(
+                model=settings.planner_model,
+                max_tokens=MAX_PLAN_TOKENS,
+                system=request.system,
+                messages=messages,
+                tools=[tool],
+                tool_choice=ToolChoiceToolParam(type="tool", name=PLAN_TOOL),
+            )
+    except anthropic.APITimeoutError:
+        raise PlanFailure(f"no answer within {settings.planner_timeout_seconds:g} s") from None
+    except anthropic.APIStatusError as exc:
+        raise PlanFailure(f"the API answered {exc.status_code}") from None
+    except anthropic.APIError as exc:
+        raise PlanFailure(f"the API call failed: {type(exc).__name__}") from None
+    usage = TokenUsage(
+        input_tokens=message.usage.input_tokens, output_tokens=message.usage.output_tokens
+    )
+    blocks = [b for b in message.content if b.type == "tool_use" and b.name == PLAN_TOOL]
+    if message.stop_reason != "tool_use" or not blocks:
+        raise PlanFailure(f"no plan in the reply (stop reason {message.stop_reason})", usage)
+    try:
+        return parse_plan_reply(
+            blocks[0].input, definitions, model=settings.planner_model, usage=usage
+        )
+    except PlanReplyError as exc:
+        raise PlanFailure(f"unusable plan: {exc}", usage) from None
