@@ -39,14 +39,14 @@ def plan_task(
         return route(spec, definitions)
     try:
         return ask_claude(spec, definitions, settings, api_key)
-    except PlanFailure as failure:
+    except PlanningError as failure:
         log.warning("claude planner fell back to the deterministic one: %s", failure.reason)
         fallback = route(spec, definitions)
         note = f"the claude planner failed ({failure.reason}); deterministic plan used"
         return replace(fallback, note=note, model=settings.planner_model, usage=failure.usage)
 
 
-class PlanFailure(Exception):
+class PlanningError(Exception):
     def __init__(self, reason: str, usage: TokenUsage | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -59,7 +59,7 @@ def ask_claude(
     settings: Settings,
     api_key: str,
 ) -> RoutingDecision:
-    """One call; raises PlanFailure with a reason that never carries the key."""
+    """One call; raises PlanningError with a reason that never carries the key."""
     request = build_plan_request(spec, definitions)
     messages: list[MessageParam] = [{"role": "user", "content": request.user}]
     tool = ToolParam(
@@ -84,20 +84,20 @@ def ask_claude(
                 tool_choice=ToolChoiceToolParam(type="tool", name=PLAN_TOOL),
             )
     except anthropic.APITimeoutError:
-        raise PlanFailure(f"no answer within {settings.planner_timeout_seconds:g} s") from None
+        raise PlanningError(f"no answer within {settings.planner_timeout_seconds:g} s") from None
     except anthropic.APIStatusError as exc:
-        raise PlanFailure(f"the API answered {exc.status_code}") from None
+        raise PlanningError(f"the API answered {exc.status_code}") from None
     except anthropic.APIError as exc:
-        raise PlanFailure(f"the API call failed: {type(exc).__name__}") from None
+        raise PlanningError(f"the API call failed: {type(exc).__name__}") from None
     usage = TokenUsage(
         input_tokens=message.usage.input_tokens, output_tokens=message.usage.output_tokens
     )
     blocks = [b for b in message.content if b.type == "tool_use" and b.name == PLAN_TOOL]
     if message.stop_reason != "tool_use" or not blocks:
-        raise PlanFailure(f"no plan in the reply (stop reason {message.stop_reason})", usage)
+        raise PlanningError(f"no plan in the reply (stop reason {message.stop_reason})", usage)
     try:
         return parse_plan_reply(
             blocks[0].input, definitions, model=settings.planner_model, usage=usage
         )
     except PlanReplyError as exc:
-        raise PlanFailure(f"unusable plan: {exc}", usage) from None
+        raise PlanningError(f"unusable plan: {exc}", usage) from None
