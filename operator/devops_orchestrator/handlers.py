@@ -17,6 +17,7 @@ import kopf
 
 from devops_orchestrator import metrics
 from devops_orchestrator.adapters import kube
+from devops_orchestrator.adapters.errors import PermanentError, RetryableError
 from devops_orchestrator.config import get_settings
 from devops_orchestrator.constants import (
     API_VERSION,
@@ -28,8 +29,8 @@ from devops_orchestrator.constants import (
     VERSION,
 )
 from devops_orchestrator.core.jobs import build_job_config
+from devops_orchestrator.core.status import is_final
 from devops_orchestrator.definitions import load_definitions
-from devops_orchestrator.models import FINAL_PHASES
 from devops_orchestrator.reconcile import Reconciler
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def _reconciler(memo: Any) -> Reconciler:
 
 
 def _is_active(status: kopf.Status, **_: Any) -> bool:
-    return status.get("phase") not in FINAL_PHASES
+    return not is_final(status)
 
 
 async def _reconcile(memo: Any, namespace: str | None, name: str) -> None:
@@ -52,9 +53,9 @@ async def _reconcile(memo: Any, namespace: str | None, name: str) -> None:
         return
     try:
         await _reconciler(memo).reconcile(namespace, name)
-    except kube.RetryableError as exc:
+    except RetryableError as exc:
         raise kopf.TemporaryError(str(exc), delay=exc.delay) from exc
-    except kube.PermanentError as exc:
+    except PermanentError as exc:
         raise kopf.PermanentError(str(exc)) from exc
 
 

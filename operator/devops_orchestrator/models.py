@@ -40,11 +40,6 @@ class TaskPhase(StrEnum):
     CANCELLED = "Cancelled"
 
 
-FINAL_PHASES = frozenset(
-    {TaskPhase.SUCCEEDED, TaskPhase.PARTIALLY_SUCCEEDED, TaskPhase.FAILED, TaskPhase.CANCELLED}
-)
-
-
 class WorkerPhase(StrEnum):
     PENDING = "Pending"  # waiting for its stage
     RUNNING = "Running"

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from devops_orchestrator.adapters import kube
+from devops_orchestrator.adapters import jobs, kube, tasks
+from devops_orchestrator.adapters.errors import RetryableError
 from devops_orchestrator.config import Settings
 from devops_orchestrator.core.jobs import build_job_config
 from devops_orchestrator.definitions import load_definitions
@@ -60,18 +61,18 @@ def test_create_and_delete_are_idempotent(pass_tasks: Tasks) -> None:
     name = pass_tasks.jobs("idem")[0].metadata.name
     pod = {"restartPolicy": "Never", "containers": [{"name": "w", "image": "busybox"}]}
     manifest = {"metadata": {"name": name}, "spec": {"template": {"spec": pod}}}
-    assert kube.ensure_job(ns, manifest) is False  # 409: already there
-    assert kube.delete_job(ns, name) is True
-    assert kube.delete_job(ns, name) is False  # 404: already gone
-    assert kube.get_task(ns, "no-such-task") is None
+    assert jobs.ensure_job(ns, manifest) is False  # 409: already there
+    assert jobs.delete_job(ns, name) is True
+    assert jobs.delete_job(ns, name) is False  # 404: already gone
+    assert tasks.get_task(ns, "no-such-task") is None
 
 
 def test_a_stale_status_write_is_a_retryable_conflict(pass_tasks: Tasks) -> None:
     ns = pass_tasks.namespace
     task = pass_tasks.create("stale", description="Containerize the application")
     pass_tasks.patch("stale", {"metadata": {"labels": {"touched": "yes"}}})
-    with pytest.raises(kube.RetryableError) as caught:
-        kube.patch_task_status(
+    with pytest.raises(RetryableError) as caught:
+        tasks.patch_task_status(
             ns, "stale", {"phase": "Running"}, resource_version=task["metadata"]["resourceVersion"]
         )
     assert caught.value.status == 409

@@ -86,7 +86,7 @@ def test_every_field_is_described() -> None:
 
 
 def test_status_describes_what_decide_writes() -> None:
-    from devops_orchestrator.core.status_render import STATUS_KEYS
+    from devops_orchestrator.core.status import STATUS_KEYS
 
     status = SCHEMA["properties"]["status"]["properties"]
     assert set(STATUS_KEYS) <= set(status)

@@ -1,4 +1,5 @@
-"""Pure helpers of the acting half: Job observation, status merge patches, result parsing."""
+"""Pure helpers around the decision: Job observation, merge patches, result parsing,
+worker durations."""
 
 from __future__ import annotations
 
@@ -7,13 +8,9 @@ from datetime import UTC, datetime
 
 from devops_orchestrator.adapters.results import parse_result_configmap
 from devops_orchestrator.constants import LABEL_ATTEMPT, LABEL_WORKER
-from devops_orchestrator.reconcile import (
-    build_log_excerpt,
-    build_observed_job,
-    build_status_patch,
-    build_worker_durations,
-    drop_nulls,
-)
+from devops_orchestrator.core.merge_patch import apply_merge_patch, build_merge_patch, drop_nulls
+from devops_orchestrator.core.observe import build_log_excerpt, build_observed_job
+from devops_orchestrator.core.status import build_status_patch, build_worker_durations
 
 
 def _job(conditions: list[dict[str, str]], **meta: object) -> dict[str, object]:
@@ -72,32 +69,42 @@ def test_condition_false_is_ignored() -> None:
 
 
 def test_status_patch_is_empty_when_equal() -> None:
-    status = {"phase": "Running", "workers": {"docker-worker": {"phase": "Running"}}}
+    status = {"phase": "Running", "workers": [{"name": "docker-worker", "phase": "Running"}]}
     assert build_status_patch(status, json.loads(json.dumps(status))) == {}
 
 
-def test_status_patch_nulls_removed_keys_and_recurses() -> None:
+def test_merge_patch_nulls_removed_keys_and_recurses() -> None:
     old = {
         "phase": "Running",
         "message": "working",
-        "workers": {"docker-worker": {"phase": "Running", "job": "a"}, "ci-worker": {}},
-        "plan": [["docker-worker"]],
+        "result": {"details": {"docker-worker": {"summary": "a"}, "ci-worker": {}}},
+        "workers": [{"name": "docker-worker", "phase": "Running"}],
     }
     new = {
         "phase": "Succeeded",
-        "workers": {"docker-worker": {"phase": "Succeeded", "job": "a"}},
-        "plan": [["docker-worker"], ["ci-worker"]],
+        "result": {"details": {"docker-worker": {"summary": "b"}}},
+        "workers": [{"name": "docker-worker", "phase": "Succeeded"}],
     }
-    assert build_status_patch(old, new) == {
+    patch = build_merge_patch(old, new)
+    assert patch == {
         "message": None,
         "phase": "Succeeded",
-        "workers": {"ci-worker": None, "docker-worker": {"phase": "Succeeded"}},
-        "plan": [["docker-worker"], ["ci-worker"]],
+        "result": {"details": {"ci-worker": None, "docker-worker": {"summary": "b"}}},
+        "workers": [{"name": "docker-worker", "phase": "Succeeded"}],
     }
+    assert apply_merge_patch(old, patch) == new
+    assert build_status_patch(old, new) == patch
 
 
-def test_status_patch_adds_new_empty_mapping() -> None:
+def test_merge_patch_adds_new_empty_mapping() -> None:
+    assert build_merge_patch({}, {"result": {}}) == {"result": {}}
     assert build_status_patch({}, {"result": {}}) == {"result": {}}
+
+
+def test_status_patch_leaves_keys_it_does_not_own_and_drops_nulls() -> None:
+    old = {"phase": "Running", "kopf": {"progress": {}}, "message": "x"}
+    new = {"phase": "Running", "message": None, "result": {"a": None}}
+    assert build_status_patch(old, new) == {"message": None, "result": {}}
 
 
 def test_drop_nulls() -> None:
@@ -121,20 +128,19 @@ def test_parse_result_configmap() -> None:
 
 
 def test_worker_durations_only_for_new_final_phases() -> None:
-    old = {"workers": {"docker-worker": {"phase": "Running"}, "ci-worker": {"phase": "Failed"}}}
+    old = {
+        "workers": [
+            {"name": "docker-worker", "phase": "Running"},
+            {"name": "ci-worker", "phase": "Failed"},
+        ]
+    }
+    times = {"startedAt": "2026-01-01T00:00:00Z", "completedAt": "2026-01-01T00:00:12Z"}
     new = {
-        "workers": {
-            "docker-worker": {
-                "phase": "Succeeded",
-                "startedAt": "2026-01-01T00:00:00Z",
-                "finishedAt": "2026-01-01T00:00:12Z",
-            },
-            "ci-worker": {
-                "phase": "Failed",
-                "startedAt": "2026-01-01T00:00:00Z",
-                "finishedAt": "2026-01-01T00:00:12Z",
-            },
-        }
+        "workers": [
+            {"name": "docker-worker", "phase": "Succeeded", **times},
+            {"name": "ci-worker", "phase": "Failed", **times},
+            {"name": "infra-worker", "phase": "Cancelled", **times},
+        ]
     }
     assert build_worker_durations(old, new) == [("docker-worker", "Succeeded", 12.0)]
 

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from core_fixtures import make_definitions
 
+from devops_orchestrator.core.decide import JOB_DEADLINE_GRACE_SECONDS, decide
 from devops_orchestrator.core.decision import Decision, Observation, ObservedJob
-from devops_orchestrator.core.reconcile import JOB_DEADLINE_GRACE_SECONDS, decide
+from devops_orchestrator.core.merge_patch import apply_merge_patch
 from devops_orchestrator.models import DevOpsTaskSpec, WorkerResult
 
 D, C, I = "docker-worker", "ci-worker", "infra-worker"  # noqa: E741
@@ -20,14 +21,6 @@ PIPELINE = DevOpsTaskSpec(
     requirements=["Containerize the app with a multi-stage Docker build", "Deploy to Kubernetes"],
     context={"cloud_provider": "aws", "workspace": "/workspace"},
 )
-
-
-def _drop_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_nulls(v) for v in value]
-    return value
 
 
 @dataclass
@@ -65,7 +58,9 @@ class Sim:
             self.jobs[name] = replace(
                 self.jobs[name], active=False, failed=True, failure_reason="Deleted"
             )
-        self.status = _drop_nulls(decision.status)
+        # the acting side writes the patch only when the decision says it changed
+        if decision.changed:
+            self.status = apply_merge_patch(self.status, decision.status_patch)
         self.events += [e.reason for e in decision.events]
         return decision
 

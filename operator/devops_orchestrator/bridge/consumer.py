@@ -22,8 +22,8 @@ from devops_orchestrator.core.redis_result import (
     build_failed_fields,
     build_in_progress_fields,
     format_log_line,
-    is_final,
 )
+from devops_orchestrator.core.status import is_final
 from devops_orchestrator.core.task_mapping import SOURCE_REDIS, build_task_manifest
 from devops_orchestrator.core.task_message import DeadLetter, build_dead_letter, parse_task_item
 

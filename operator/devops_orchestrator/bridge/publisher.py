@@ -20,9 +20,9 @@ from devops_orchestrator.core.redis_result import (
     build_in_progress_fields,
     build_milestones,
     format_log_line,
-    is_final,
     task_id_of,
 )
+from devops_orchestrator.core.status import is_final
 from devops_orchestrator.models import AggregatedResult
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,8 @@ from typing import Any
 
 import redis
 
-from devops_orchestrator.adapters import kube, redis_queue, registry
+from devops_orchestrator.adapters import redis_queue, registry
+from devops_orchestrator.adapters.errors import AdapterError
 from devops_orchestrator.bridge.consumer import Consumer
 from devops_orchestrator.bridge.heartbeat import Heartbeat
 from devops_orchestrator.bridge.publisher import observe_task
@@ -154,7 +155,7 @@ class Bridge:
             self._mark(True)
         except _REDIS_ERRORS as exc:  # the sweeper publishes it when Redis is back
             self._mark(False, exc)
-        except kube.KubeError as exc:
+        except AdapterError as exc:
             logger.warning("observing %s: %s", (body.get("metadata") or {}).get("name"), exc)
 
     # --- loops --------------------------------------------------------------------------
@@ -167,7 +168,7 @@ class Bridge:
             self._mark(False, exc)
             self._stop.wait(backoff.failed())
             return False
-        except kube.KubeError as exc:
+        except AdapterError as exc:
             logger.warning("%s: %s", what, exc)
             self._stop.wait(backoff.failed())
             return False

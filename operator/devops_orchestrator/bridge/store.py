@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from devops_orchestrator.adapters import task_resources
+from devops_orchestrator.adapters import tasks
 
 
 class TaskStore(Protocol):
@@ -26,13 +26,13 @@ class KubeTaskStore:
     namespaces: Sequence[str] = ()
 
     def create(self, manifest: Mapping[str, Any]) -> bool:
-        return task_resources.create_task(manifest)
+        return tasks.create_task(manifest)
 
     def get(self, namespace: str, name: str) -> dict[str, Any] | None:
-        return task_resources.get_task(namespace, name)
+        return tasks.get_task(namespace, name)
 
     def list(self, label_selector: str = "") -> list[dict[str, Any]]:
-        return task_resources.list_tasks(self.namespaces, label_selector)
+        return tasks.list_tasks(self.namespaces, label_selector)
 
     def annotate(self, namespace: str, name: str, annotations: Mapping[str, str]) -> bool:
-        return task_resources.annotate_task(namespace, name, annotations)
+        return tasks.annotate_task(namespace, name, annotations)

@@ -15,22 +15,9 @@ from devops_orchestrator import constants as c
 from devops_orchestrator.cli.common import Context, emit, fail, json_option, reaching
 from devops_orchestrator.core.jobs import build_task_label_value
 from devops_orchestrator.core.redis_result import task_id_of
+from devops_orchestrator.core.status import read_progress, read_status
 
 INDEX_KEY = "files.json"  # artifacts ConfigMap: {data key: relative path}
-
-
-def _progress(status: dict[str, Any]) -> str:
-    if isinstance(status.get("progress"), str):  # the reconciler's own "done/planned"
-        return str(status["progress"])
-    workers = status.get("workers") or []
-    if not isinstance(workers, list) or not workers:
-        return "-"
-    done = sum(
-        1
-        for w in workers
-        if isinstance(w, dict) and w.get("phase") in ("Succeeded", "Failed", "Skipped", "Cancelled")
-    )
-    return f"{done}/{len(workers)}"
 
 
 def _age(created: str | None) -> str:
@@ -67,15 +54,16 @@ def get(ctx: Context, namespace: str, all_namespaces: bool) -> None:
     rows = []
     for item in body.get("items", []):
         meta, status = item.get("metadata", {}), item.get("status") or {}
+        stored = read_status(status)
         rows.append(
             {
                 "namespace": meta.get("namespace", ""),
                 "name": meta.get("name", ""),
-                "phase": status.get("phase", "Pending"),
-                "progress": _progress(status),
+                "phase": stored.phase.value if stored.phase else "Pending",
+                "progress": read_progress(status),
                 "task_id": task_id_of(item),
                 "age": _age(meta.get("creationTimestamp")),
-                "message": status.get("message", ""),
+                "message": stored.message,
             }
         )
 

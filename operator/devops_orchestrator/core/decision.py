@@ -1,11 +1,12 @@
 """The types of one reconcile pass: what was observed, and what to do about it.
 
-`core.reconcile.decide(Observation) -> Decision` is pure; `reconcile.py` fills the
-Observation from the cluster (adapters) and carries out the Decision."""
+`core.decide.decide(Observation | InvalidSpec) -> Decision` is pure; `core.observe`
+builds the observation from what the adapters read, `reconcile.py` carries out the
+Decision."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +46,17 @@ class Observation:
 
 
 @dataclass(frozen=True)
+class InvalidSpec:
+    """A task whose spec our models refuse (the CRD schema should have): nothing but a
+    Failed status can be decided for it."""
+
+    generation: int
+    status: dict[str, Any]
+    message: str
+    now: datetime
+
+
+@dataclass(frozen=True)
 class JobToCreate:
     worker: str
     attempt: int
@@ -62,11 +74,15 @@ class EventToEmit:
 
 @dataclass(frozen=True)
 class Decision:
-    status: dict[str, Any]  # the whole new status; written once per pass
+    status: dict[str, Any]  # the whole new status
+    status_patch: dict[str, Any]  # its merge patch over the stored one: the pass's one write
     create: tuple[JobToCreate, ...] = ()
     stop: tuple[str, ...] = ()  # names of Jobs to delete (cancel, deadline)
     events: tuple[EventToEmit, ...] = ()
     requeue_after: float | None = None  # seconds until the next timed check is needed
     finished: bool = False  # the task reached a final phase in this pass
-    changed: bool = True  # status differs from the observed one
-    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        """Whether the pass writes the status."""
+        return bool(self.status_patch)

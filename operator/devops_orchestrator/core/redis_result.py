@@ -10,10 +10,18 @@ from datetime import datetime
 from typing import Any
 
 from devops_orchestrator import constants as c
-from devops_orchestrator.models import FINAL_PHASES, AggregatedResult, TaskPhase
+from devops_orchestrator.core.status import (
+    FINAL_WORKER_PHASES,
+    StoredStatus,
+    WorkerState,
+    read_status,
+    render_stages,
+)
+from devops_orchestrator.models import AggregatedResult, TaskPhase, WorkerPhase
 
-_STARTED = frozenset({"Running", "Retrying", "Succeeded", "Failed"})
-_FINISHED = frozenset({"Succeeded", "Failed", "Skipped", "Cancelled"})
+_STARTED = frozenset(
+    {WorkerPhase.RUNNING, WorkerPhase.RETRYING, WorkerPhase.SUCCEEDED, WorkerPhase.FAILED}
+)
 
 
 @dataclass(frozen=True)
@@ -25,10 +33,6 @@ class Milestone:
 def format_log_line(now: datetime, text: str) -> str:
     """`[<ISO-8601 UTC>] <text>` (PROTOCOL.md)."""
     return f"[{now.isoformat()}] {text}"
-
-
-def is_final(status: Mapping[str, Any]) -> bool:
-    return status.get("phase") in {p.value for p in FINAL_PHASES}
 
 
 def task_id_of(body: Mapping[str, Any]) -> str:
@@ -62,44 +66,43 @@ def build_final_fields(task_id: str, status: Mapping[str, Any], now: datetime) -
 
     `partial` is `completed` at the hash level (output.status says partial); only a task
     with nothing usable is `failed`; a cancelled task is `failed` with error "cancelled"."""
-    phase = str(status.get("phase", ""))
-    message = str(status.get("message") or "")
-    result = _result_object(status, phase, message)
-    cancelled = phase == TaskPhase.CANCELLED.value
+    stored = read_status(status)
+    phase = stored.phase.value if stored.phase else ""
+    result = _result_object(stored)
+    cancelled = stored.phase == TaskPhase.CANCELLED
     usable = result.get("status") in ("completed", "partial") and not cancelled
     fields = {
         "task_id": task_id,
         "status": c.STATUS_COMPLETED if usable else c.STATUS_FAILED,
         "output": json.dumps(result, sort_keys=True),
-        "completed_at": _completed_at(status, now),
+        "completed_at": stored.completed_at or now.isoformat(),
     }
     if not usable:
         fields["error"] = (
             "cancelled"
             if cancelled
-            else (message or str(result.get("summary") or "") or f"task ended in phase {phase}")
+            else (
+                stored.message or str(result.get("summary") or "") or f"task ended in phase {phase}"
+            )
         )
     return fields
 
 
-def _result_object(status: Mapping[str, Any], phase: str, message: str) -> dict[str, Any]:
-    result = status.get("result")
-    if isinstance(result, Mapping) and result.get("status") in ("completed", "partial", "failed"):
-        return dict(result)
-    outcome = {"Succeeded": "completed", "PartiallySucceeded": "partial"}.get(phase, "failed")
-    base = AggregatedResult.model_validate({"status": outcome, "summary": message})
+def _result_object(stored: StoredStatus) -> dict[str, Any]:
+    result = stored.result
+    if result is not None and result.get("status") in ("completed", "partial", "failed"):
+        return result
+    outcome = {TaskPhase.SUCCEEDED: "completed", TaskPhase.PARTIALLY_SUCCEEDED: "partial"}
+    base = AggregatedResult.model_validate(
+        {
+            "status": outcome.get(stored.phase, "failed") if stored.phase else "failed",
+            "summary": stored.message,
+        }
+    )
     merged = base.model_dump(mode="json")
-    if isinstance(result, Mapping):
+    if result is not None:
         merged.update({k: v for k, v in result.items() if k != "status"})
     return merged
-
-
-def _completed_at(status: Mapping[str, Any], now: datetime) -> str:
-    for key in ("completionTime", "completedAt", "finishedAt"):
-        value = status.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return now.isoformat()
 
 
 def build_milestones(spec: Mapping[str, Any], status: Mapping[str, Any]) -> list[Milestone]:
@@ -108,65 +111,29 @@ def build_milestones(spec: Mapping[str, Any], status: Mapping[str, Any]) -> list
     description = " ".join(str(spec.get("description", "")).split())
     short = description if len(description) <= 120 else description[:117] + "..."
     milestones = [Milestone("received", f"received: {short}")]
-    workers = _workers(status)
+    stored = read_status(status)
+    workers = stored.workers
     if workers:
-        plan_obj = status.get("plan")
-        stages = plan_obj.get("stages") if isinstance(plan_obj, Mapping) else status.get("stages")
-        plan = ", ".join(workers)
-        if isinstance(stages, list) and stages:
-            plan = " -> ".join(
-                "[" + ", ".join(str(w) for w in stage) + "]"
-                if isinstance(stage, list)
-                else str(stage)
-                for stage in stages
-            )
+        plan = render_stages(stored.plan) if stored.plan else ", ".join(workers)
         milestones.append(Milestone("planned", f"planned: {plan}"))
     for name, worker in workers.items():
-        phase = str(worker.get("phase", ""))
-        attempt = _attempt(worker)
-        if phase in _STARTED or worker.get("jobName"):
-            job = worker.get("jobName")
-            where = f", job {job}" if job else ""
+        attempt = max(1, worker.last_attempt)
+        if worker.phase in _STARTED or worker.job_name:
+            where = f", job {worker.job_name}" if worker.job_name else ""
             milestones.append(
                 Milestone(f"started:{name}:{attempt}", f"{name} started (attempt {attempt}{where})")
             )
-        if phase in _FINISHED:
-            why = worker.get("message") or worker.get("error") or worker.get("reason")
-            tail = f": {why}" if why and phase != "Succeeded" else ""
-            milestones.append(Milestone(f"finished:{name}", f"{name} finished: {phase}{tail}"))
-    if is_final(status):
-        result = status.get("result")
-        summary = result.get("summary") if isinstance(result, Mapping) else None
-        text = f"completed: {status.get('phase')}"
-        if summary or status.get("message"):
-            text += f" - {summary or status.get('message')}"
+        if worker.phase in FINAL_WORKER_PHASES:
+            milestones.append(Milestone(f"finished:{name}", _finished_text(worker)))
+    if stored.final:
+        summary = (stored.result or {}).get("summary")
+        text = f"completed: {stored.phase.value if stored.phase else ''}"
+        if summary or stored.message:
+            text += f" - {summary or stored.message}"
         milestones.append(Milestone("completed", text))
     return milestones
 
 
-def _workers(status: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    """status.workers as {name: entry}, whether stored as a map or as a list."""
-    raw = status.get("workers")
-    if isinstance(raw, Mapping):
-        return {str(k): v for k, v in raw.items() if isinstance(v, Mapping)}
-    if isinstance(raw, list):
-        out: dict[str, Mapping[str, Any]] = {}
-        for entry in raw:
-            if isinstance(entry, Mapping):
-                name = entry.get("name") or entry.get("worker")
-                if name:
-                    out[str(name)] = entry
-        return out
-    return {}
-
-
-def _attempt(worker: Mapping[str, Any]) -> int:
-    """The current attempt number: firstAttempt + attempts - 1 (see core.status)."""
-    attempts, first = worker.get("attempts"), worker.get("firstAttempt")
-    if isinstance(attempts, int) and isinstance(first, int) and attempts > 0 and first > 0:
-        return first + attempts - 1
-    for key in ("attempt", "attempts"):
-        value = worker.get(key)
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            return value
-    return 1
+def _finished_text(worker: WorkerState) -> str:
+    why = worker.error if worker.phase != WorkerPhase.SUCCEEDED else None
+    return f"{worker.name} finished: {worker.phase.value}" + (f": {why}" if why else "")

@@ -1,5 +1,9 @@
-"""The pieces of a DevOpsTask status (camelCase, as `kubectl get -o yaml` shows them):
-timestamps, conditions, the stored plan, per-worker entries and the capped result."""
+"""The status codec: the only reader and writer of a DevOpsTask's `status` (camelCase, as
+`kubectl get -o yaml` shows it). Everything that looks at a status (the decision, the
+Redis bridge, devopsctl, metrics, the handlers' filters) goes through `read_status` or
+one of the helpers below; `render_status` writes it and `build_status_patch` turns it
+into the one write of a pass. The status is hostile input like any other (a person can
+patch it): reading never raises, unreadable parts read as absent. Pure."""
 
 from __future__ import annotations
 
@@ -9,18 +13,43 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from devops_orchestrator.core.merge_patch import build_merge_patch, drop_nulls
 from devops_orchestrator.core.planning import Plan
 from devops_orchestrator.core.routing import RoutingDecision
-from devops_orchestrator.models import AggregatedResult, WorkerPhase, WorkerResult
+from devops_orchestrator.models import AggregatedResult, TaskPhase, WorkerPhase, WorkerResult
 
 MAX_FILES = 200  # per list, in a worker entry and in the result
 MAX_ISSUES = 100
 MAX_SUMMARY = 1000
 MAX_DETAIL_BYTES = 16 * 1024  # per worker in result.details; the object limit is ~1.5 MB
 
+FINAL_PHASES = frozenset(
+    {TaskPhase.SUCCEEDED, TaskPhase.PARTIALLY_SUCCEEDED, TaskPhase.FAILED, TaskPhase.CANCELLED}
+)
 FINAL_WORKER_PHASES = frozenset(
     {WorkerPhase.SUCCEEDED, WorkerPhase.FAILED, WorkerPhase.SKIPPED, WorkerPhase.CANCELLED}
 )
+
+# The keys the codec owns; anything else in a status (e.g. kopf's) is left alone.
+STATUS_KEYS = frozenset(
+    {
+        "phase",
+        "message",
+        "conditions",
+        "plan",
+        "workers",
+        "progress",
+        "result",
+        "observedGeneration",
+        "startedAt",
+        "completedAt",
+        "retryToken",
+        "workersSummary",
+    }
+)
+
+
+# --- Times --------------------------------------------------------------------------
 
 
 def format_time(moment: datetime) -> str:
@@ -29,6 +58,7 @@ def format_time(moment: datetime) -> str:
 
 
 def parse_time(value: Any) -> datetime | None:
+    """A Kubernetes timestamp; a time without a zone is UTC; anything else is None."""
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -36,6 +66,34 @@ def parse_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _int(value: Any, default: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        return default
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+# --- Phases -------------------------------------------------------------------------
+
+
+def parse_task_phase(value: Any) -> TaskPhase | None:
+    try:
+        return TaskPhase(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def is_final(status: Mapping[str, Any]) -> bool:
+    """Whether the task reached a final phase (no more Jobs, result published)."""
+    return parse_task_phase(status.get("phase")) in FINAL_PHASES
 
 
 # --- Conditions -----------------------------------------------------------------------
@@ -92,12 +150,17 @@ def parse_plan(stored: Any) -> Plan | None:
     entries = stored.get("workers")
     workers: Mapping[str, Any] = entries if isinstance(entries, Mapping) else {}
     built = tuple(tuple(str(w) for w in stage) for stage in stages if isinstance(stage, list))
-    requires = {
-        worker: tuple(str(a) for a in (workers.get(worker) or {}).get("after", []))
-        for stage in built
-        for worker in stage
-    }
+    requires: dict[str, tuple[str, ...]] = {}
+    for stage in built:
+        for worker in stage:
+            entry = workers.get(worker)
+            after = entry.get("after") if isinstance(entry, Mapping) else None
+            requires[worker] = tuple(str(a) for a in after) if isinstance(after, list) else ()
     return Plan(stages=built, requires=requires)
+
+
+def render_stages(plan: Plan) -> str:
+    return " -> ".join("[" + ", ".join(stage) + "]" for stage in plan.stages)
 
 
 # --- Workers --------------------------------------------------------------------------
@@ -168,8 +231,12 @@ def render_worker(state: WorkerState) -> dict[str, Any]:
     return {key: value for key, value in entry.items() if value is not None}
 
 
+def _names(value: Any) -> tuple[str, ...]:
+    return tuple(str(item) for item in value) if isinstance(value, list) else ()
+
+
 def parse_workers(stored: Any) -> dict[str, WorkerState]:
-    """The worker entries of a status (a list of entries), by name."""
+    """The worker entries of a status (a list of entries), by name, in stored order."""
     states: dict[str, WorkerState] = {}
     if not isinstance(stored, list):
         return states
@@ -180,19 +247,20 @@ def parse_workers(stored: Any) -> dict[str, WorkerState]:
             phase = WorkerPhase(str(entry.get("phase", WorkerPhase.PENDING.value)))
         except ValueError:
             phase = WorkerPhase.PENDING
+        issue_count = entry.get("issueCount")
         states[str(entry["name"])] = WorkerState(
             name=str(entry["name"]),
             phase=phase,
-            job_name=entry.get("jobName"),
-            attempts=int(entry.get("attempts") or 0),
-            first_attempt=int(entry.get("firstAttempt") or 1),
-            started_at=entry.get("startedAt"),
-            completed_at=entry.get("completedAt"),
-            summary=entry.get("summary"),
-            files_created=tuple(entry.get("filesCreated") or ()),
-            files_modified=tuple(entry.get("filesModified") or ()),
-            issue_count=entry.get("issueCount"),
-            error=entry.get("error"),
+            job_name=_text(entry.get("jobName")),
+            attempts=max(0, _int(entry.get("attempts"), 0)),
+            first_attempt=max(1, _int(entry.get("firstAttempt"), 1)),
+            started_at=_text(entry.get("startedAt")),
+            completed_at=_text(entry.get("completedAt")),
+            summary=_text(entry.get("summary")),
+            files_created=_names(entry.get("filesCreated")),
+            files_modified=_names(entry.get("filesModified")),
+            issue_count=_int(issue_count, 0) if issue_count is not None else None,
+            error=_text(entry.get("error")),
         )
     return states
 
@@ -215,3 +283,152 @@ def compact_result(result: AggregatedResult) -> dict[str, Any]:
         details[worker] = detail
     data["details"] = details
     return data
+
+
+# --- Reading a whole status -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredStatus:
+    """A status as stored, read once. `recorded` is whether any pass wrote a phase."""
+
+    recorded: bool
+    phase: TaskPhase | None
+    message: str
+    plan: Plan | None
+    plan_data: Any  # the stored plan as is, to write back unchanged
+    workers: dict[str, WorkerState]
+    result: dict[str, Any] | None
+    started_at: str | None
+    completed_at: str | None
+    retry_token: str | None
+    progress: str | None
+    conditions: list[Mapping[str, Any]]
+
+    @property
+    def final(self) -> bool:
+        return self.phase in FINAL_PHASES
+
+
+def read_status(status: Mapping[str, Any] | None) -> StoredStatus:
+    status = status if isinstance(status, Mapping) else {}
+    result = status.get("result")
+    conditions = status.get("conditions")
+    return StoredStatus(
+        recorded=bool(status.get("phase")),
+        phase=parse_task_phase(status.get("phase")),
+        message=_text(status.get("message")) or "",
+        plan=parse_plan(status.get("plan")),
+        plan_data=status.get("plan"),
+        workers=parse_workers(status.get("workers")),
+        result=dict(result) if isinstance(result, Mapping) else None,
+        started_at=_text(status.get("startedAt")),
+        completed_at=_text(status.get("completedAt")),
+        retry_token=_text(status.get("retryToken")),
+        progress=_text(status.get("progress")),
+        conditions=[c for c in conditions if isinstance(c, Mapping)]
+        if isinstance(conditions, list)
+        else [],
+    )
+
+
+def read_progress(status: Mapping[str, Any]) -> str:
+    """`done/planned`: the reconciler's own progress, else the final workers counted."""
+    stored = read_status(status)
+    if stored.progress is not None:
+        return stored.progress
+    if not stored.workers:
+        return "-"
+    done = sum(1 for state in stored.workers.values() if state.final)
+    return f"{done}/{len(stored.workers)}"
+
+
+# --- Writing a whole status -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusParts:
+    phase: TaskPhase
+    reason: str  # the Completed condition's reason when final, else the Running one's
+    message: str
+    plan: Any  # the stored plan dict, None when no plan could be made
+    plan_message: str
+    workers: Sequence[WorkerState]
+    result: dict[str, Any] | None
+    started_at: str | None
+    completed_at: str | None
+    retry_token: Any
+    planned: bool = True
+
+
+def render_status(
+    previous: StoredStatus, parts: StatusParts, *, generation: int, now: datetime
+) -> dict[str, Any]:
+    """The whole status; keys whose value is None are absent (a merge patch deletes them)."""
+    final = parts.phase in FINAL_PHASES
+    old = previous.conditions
+    planned_reason = "Planned" if parts.planned else parts.reason
+    conditions = [
+        build_condition(old, "Planned", parts.planned, planned_reason, parts.plan_message, now),
+        build_condition(
+            old,
+            "Running",
+            not final,
+            parts.reason if final else "WorkersRunning",
+            "" if final else parts.message,
+            now,
+        ),
+        build_condition(
+            old,
+            "Completed",
+            final,
+            parts.reason if final else "InProgress",
+            parts.message if final else "",
+            now,
+        ),
+    ]
+    succeeded = sum(1 for state in parts.workers if state.phase == WorkerPhase.SUCCEEDED)
+    return {
+        "phase": parts.phase.value,
+        "message": parts.message,
+        "conditions": conditions,
+        "plan": parts.plan,
+        "workers": [render_worker(state) for state in parts.workers],
+        "progress": f"{succeeded}/{len(parts.workers)}",
+        "result": parts.result,
+        "observedGeneration": generation,
+        "startedAt": parts.started_at,
+        "completedAt": parts.completed_at if final else None,
+        "retryToken": parts.retry_token,
+        "workersSummary": ",".join(s.name.removesuffix("-worker") for s in parts.workers),
+    }
+
+
+def build_status_patch(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """The one write of a pass: the merge patch from the stored status to `new` over the
+    keys the codec owns (empty when nothing would change)."""
+    return build_merge_patch(old, drop_nulls(new), keys=STATUS_KEYS)
+
+
+# --- Derived figures ----------------------------------------------------------------
+
+# Durations are observed for work done; a cancelled or skipped worker's time says nothing.
+_TIMED_OUTCOMES = frozenset({WorkerPhase.SUCCEEDED, WorkerPhase.FAILED})
+
+
+def build_worker_durations(
+    old: Mapping[str, Any], new: Mapping[str, Any]
+) -> list[tuple[str, str, float]]:
+    """(worker, outcome, seconds) of the workers that reached a final outcome between
+    `old` and `new`."""
+    before = read_status(old).workers
+    finished: list[tuple[str, str, float]] = []
+    for name, state in read_status(new).workers.items():
+        previous = before.get(name)
+        if state.phase not in _TIMED_OUTCOMES or (previous and previous.phase == state.phase):
+            continue
+        start, end = parse_time(state.started_at), parse_time(state.completed_at)
+        if start is not None and end is not None:
+            seconds = max(0.0, (end - start).total_seconds())
+            finished.append((name, state.phase.value, seconds))
+    return finished

@@ -1,9 +1,10 @@
-"""The reconciler's decision: from one Observation to the new status and the actions.
+"""The reconciler's decision: from one observation to the new status and the actions.
 
 One pass, JobSet style: rebuild each worker's state from the stored status and the
 owned Jobs, open the next stage when the previous one is done, apply the task-level
 policies (deadline, cancel, outcome), render the status, and derive the events from
-the difference with the previous status, so a repeated pass emits nothing.
+the difference with the previous status, so a repeated pass emits nothing. The status
+patch it returns is the pass's only write; an empty one means nothing to write.
 
 Retries: `maxRetries` counts retries, so a worker gets `maxRetries + 1` attempts per
 round. The retry annotation starts a new round for failed and skipped workers; attempt
@@ -22,6 +23,7 @@ from devops_orchestrator.core.briefing import build_briefing
 from devops_orchestrator.core.decision import (
     Decision,
     EventToEmit,
+    InvalidSpec,
     JobToCreate,
     Observation,
     ObservedJob,
@@ -30,15 +32,19 @@ from devops_orchestrator.core.jobs import build_result_configmap_name
 from devops_orchestrator.core.planning import Plan, PlanError, build_plan, prerequisites
 from devops_orchestrator.core.routing import route
 from devops_orchestrator.core.status import (
+    FINAL_PHASES,
+    StatusParts,
+    StoredStatus,
     WorkerState,
+    build_status_patch,
     compact_result,
     format_time,
-    parse_plan,
     parse_time,
-    parse_workers,
+    read_status,
     render_plan,
+    render_stages,
+    render_status,
 )
-from devops_orchestrator.core.status_render import StatusParts, render_status, status_changed
 from devops_orchestrator.core.workers import (
     WorkerStep,
     advance_worker,
@@ -46,7 +52,7 @@ from devops_orchestrator.core.workers import (
     start_worker,
     stop_worker,
 )
-from devops_orchestrator.models import FINAL_PHASES, TaskPhase, WorkerPhase, WorkerResult
+from devops_orchestrator.models import TaskPhase, WorkerPhase, WorkerResult
 
 NORMAL, WARNING = "Normal", "Warning"
 _RERUN = frozenset({WorkerPhase.FAILED, WorkerPhase.SKIPPED, WorkerPhase.CANCELLED})
@@ -62,19 +68,21 @@ class _Outcome:
 JOB_DEADLINE_GRACE_SECONDS = 5  # seconds a Job may outlive its task's deadline
 
 
-def decide(obs: Observation) -> Decision:
+def decide(obs: Observation | InvalidSpec) -> Decision:
     """Compute the whole new status of a DevOpsTask and what to create, stop and emit.
 
-    Pure and level-based: the same Observation always gives the same Decision."""
-    prev = obs.status
-    prev_phase = _task_phase(prev.get("phase"))
-    states = parse_workers(prev.get("workers"))
-    plan = parse_plan(prev.get("plan"))
-    plan_dict: Any = prev.get("plan")
-    started_at: str | None = prev.get("startedAt")
-    completed_at: str | None = prev.get("completedAt")
+    Pure and level-based: the same observation always gives the same Decision."""
+    stored = read_status(obs.status)
+    if isinstance(obs, InvalidSpec):
+        return _invalid_spec(obs, stored)
+    prev_phase = stored.phase
+    states = stored.workers
+    plan = stored.plan
+    plan_dict: Any = stored.plan_data
+    started_at = stored.started_at
+    completed_at = stored.completed_at
     # An annotation already there on the first pass is the baseline, not a request.
-    token = prev.get("retryToken") if prev.get("phase") else obs.retry_token
+    token = stored.retry_token if stored.recorded else obs.retry_token
     events: list[EventToEmit] = []
 
     if prev_phase in FINAL_PHASES and _retry_requested(obs, token):
@@ -133,29 +141,21 @@ def decide(obs: Observation) -> Decision:
         completed_at=completed_at,
         retry_token=token,
     )
-    status = render_status(obs, parts)
+    status = render_status(stored, parts, generation=obs.generation, now=obs.now)
     waits = [s.recheck_after for s in steps.values() if s.recheck_after is not None]
     remaining = max(1.0, (deadline - obs.now).total_seconds())
     return Decision(
         status=status,
+        status_patch=build_status_patch(obs.status, status),
         create=create,
         stop=_unfinished_jobs(obs.jobs) if final else (),
         events=tuple(events),
         requeue_after=None if final else min([remaining, *waits]),
         finished=final,
-        changed=status_changed(prev, status),
-        extra={"result": result} if final and result is not None else {},
     )
 
 
 # --- Task-level policies --------------------------------------------------------------
-
-
-def _task_phase(value: Any) -> TaskPhase | None:
-    try:
-        return TaskPhase(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 def _retry_requested(obs: Observation, handled: Any) -> bool:
@@ -375,10 +375,6 @@ def _build_result(
 # --- Messages ---------------------------------------------------------------------------
 
 
-def render_stages(plan: Plan) -> str:
-    return " -> ".join("[" + ", ".join(stage) + "]" for stage in plan.stages)
-
-
 def render_running_message(plan: Plan, states: Mapping[str, WorkerState]) -> str:
     for index, stage in enumerate(plan.stages, start=1):
         active = [w for w in stage if not states[w].final]
@@ -398,15 +394,22 @@ def _keep_final(obs: Observation, token: Any) -> Decision:
     status["retryToken"] = token
     return Decision(
         status=status,
+        status_patch=build_status_patch(obs.status, status),
         stop=_unfinished_jobs(obs.jobs),
-        changed=status_changed(obs.status, status),
     )
 
 
-def _not_planned(
-    obs: Observation, token: Any, reason: str, message: str, events: list[EventToEmit]
-) -> Decision:
-    now = format_time(obs.now)
+def _failed_before_planning(
+    stored: StoredStatus,
+    *,
+    reason: str,
+    message: str,
+    token: Any,
+    generation: int,
+    now: datetime,
+) -> dict[str, Any]:
+    """The status of a task that failed before any worker could be planned."""
+    stamp = format_time(now)
     parts = StatusParts(
         phase=TaskPhase.FAILED,
         reason=reason,
@@ -419,17 +422,44 @@ def _not_planned(
                 update={"summary": message, "issues": [{"severity": "error", "message": message}]}
             )
         ),
-        started_at=obs.status.get("startedAt") or now,
-        completed_at=now,
+        started_at=stored.started_at or stamp,
+        completed_at=stamp,
         retry_token=token,
         planned=False,
     )
-    status = render_status(obs, parts)
-    events = [*events, EventToEmit(WARNING, reason, message)]
+    return render_status(stored, parts, generation=generation, now=now)
+
+
+def _not_planned(
+    obs: Observation, token: Any, reason: str, message: str, events: list[EventToEmit]
+) -> Decision:
+    stored = read_status(obs.status)
+    status = _failed_before_planning(
+        stored, reason=reason, message=message, token=token, generation=obs.generation, now=obs.now
+    )
     return Decision(
         status=status,
-        events=tuple(events),
+        status_patch=build_status_patch(obs.status, status),
+        events=(*events, EventToEmit(WARNING, reason, message)),
         finished=True,
-        changed=status_changed(obs.status, status),
-        extra={"result": status["result"]},
+    )
+
+
+def _invalid_spec(obs: InvalidSpec, stored: StoredStatus) -> Decision:
+    """A spec our models refuse fails the task once; a final task stays as it is."""
+    if stored.final:
+        return Decision(status=dict(obs.status), status_patch={})
+    status = _failed_before_planning(
+        stored,
+        reason="InvalidSpec",
+        message=obs.message,
+        token=stored.retry_token,
+        generation=obs.generation,
+        now=obs.now,
+    )
+    return Decision(
+        status=status,
+        status_patch=build_status_patch(obs.status, status),
+        events=(EventToEmit(WARNING, "InvalidSpec", obs.message),),
+        finished=True,
     )

@@ -1,0 +1,115 @@
+"""DevOpsTask resources through the API server: get, create (409 = already there =
+success), list, annotate, and the status write. Errors follow `adapters.errors`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from kubernetes import client
+
+from devops_orchestrator.adapters.errors import PermanentError, RetryableError
+from devops_orchestrator.adapters.kube import api_client, call
+from devops_orchestrator.constants import GROUP, PLURAL, VERSION
+
+
+def _api() -> client.CustomObjectsApi:
+    return client.CustomObjectsApi(api_client())
+
+
+def _on_task(
+    what: str, method: Callable[..., Any], namespace: str, name: str, *body: Any
+) -> dict[str, Any] | None:
+    """One call about one task; None when the task does not exist (404)."""
+    try:
+        result: dict[str, Any] = call(
+            f"{what} devopstask {namespace}/{name}",
+            method,
+            GROUP,
+            VERSION,
+            namespace,
+            PLURAL,
+            name,
+            *body,
+        )
+    except PermanentError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return result
+
+
+def get_task(namespace: str, name: str) -> dict[str, Any] | None:
+    """The DevOpsTask, or None when it no longer exists."""
+    return _on_task("get", _api().get_namespaced_custom_object, namespace, name)
+
+
+def patch_task_status(
+    namespace: str, name: str, status_patch: dict[str, Any], *, resource_version: str | None
+) -> dict[str, Any] | None:
+    """Merge-patch the status subresource. With `resource_version`, a concurrent change
+    of the object is a 409 (retryable): the caller re-observes and decides again.
+    Returns None when the task no longer exists."""
+    body: dict[str, Any] = {"status": status_patch}
+    if resource_version:
+        body["metadata"] = {"resourceVersion": resource_version}
+    method = _api().patch_namespaced_custom_object_status
+    return _on_task("patch status of", method, namespace, name, body)
+
+
+def create_task(manifest: Mapping[str, Any]) -> bool:
+    """Create the DevOpsTask unless one of that name exists. True when this call created it."""
+    meta = manifest["metadata"]
+    what = f"create devopstask {meta['namespace']}/{meta['name']}"
+    try:
+        call(
+            what,
+            _api().create_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            meta["namespace"],
+            PLURAL,
+            dict(manifest),
+        )
+    except RetryableError as exc:
+        if exc.status == 409:
+            return False
+        raise
+    return True
+
+
+def list_tasks(namespaces: Sequence[str] = (), label_selector: str = "") -> list[dict[str, Any]]:
+    """DevOpsTasks in `namespaces`, or in every namespace when empty."""
+    api = _api()
+    bodies: list[Any] = []
+    if not namespaces:
+        bodies.append(
+            call(
+                "list devopstasks",
+                api.list_cluster_custom_object,
+                GROUP,
+                VERSION,
+                PLURAL,
+                label_selector=label_selector,
+            )
+        )
+    for namespace in namespaces:
+        bodies.append(
+            call(
+                f"list devopstasks in {namespace}",
+                api.list_namespaced_custom_object,
+                GROUP,
+                VERSION,
+                namespace,
+                PLURAL,
+                label_selector=label_selector,
+            )
+        )
+    return [item for body in bodies if body for item in body.get("items", [])]
+
+
+def annotate_task(namespace: str, name: str, annotations: Mapping[str, str]) -> bool:
+    """Merge `annotations` into the task's metadata. False when the task is gone."""
+    body = {"metadata": {"annotations": dict(annotations)}}
+    method = _api().patch_namespaced_custom_object
+    return _on_task("annotate", method, namespace, name, body) is not None
