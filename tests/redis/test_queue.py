@@ -11,8 +11,8 @@ import redis
 
 from devops_orchestrator import constants as c
 from devops_orchestrator.adapters import redis_queue
+from devops_orchestrator.adapters.tasks import KubeTaskStore
 from devops_orchestrator.bridge.consumer import Consumer
-from devops_orchestrator.bridge.store import KubeTaskStore
 from fixtures_redis import RedisServer
 
 NOW = datetime(2026, 11, 23, 21, 0, tzinfo=UTC)

@@ -4,7 +4,8 @@ success), list, annotate, and the status write. Errors follow `adapters.errors`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from kubernetes import client
 
@@ -113,3 +114,35 @@ def annotate_task(namespace: str, name: str, annotations: Mapping[str, str]) -> 
     body = {"metadata": {"annotations": dict(annotations)}}
     method = _api().patch_namespaced_custom_object
     return _on_task("annotate", method, namespace, name, body) is not None
+
+
+class TaskStore(Protocol):
+    """The DevOpsTask calls the Redis bridge makes (a dict-backed double in the garbage
+    tests keeps the consumer's tests free of a cluster)."""
+
+    def create(self, manifest: Mapping[str, Any]) -> bool: ...
+
+    def get(self, namespace: str, name: str) -> dict[str, Any] | None: ...
+
+    def list(self, label_selector: str = "") -> list[dict[str, Any]]: ...
+
+    def annotate(self, namespace: str, name: str, annotations: Mapping[str, str]) -> bool: ...
+
+
+@dataclass(frozen=True)
+class KubeTaskStore:
+    """DevOpsTasks through the API server; `namespaces` empty = every namespace."""
+
+    namespaces: Sequence[str] = ()
+
+    def create(self, manifest: Mapping[str, Any]) -> bool:
+        return create_task(manifest)
+
+    def get(self, namespace: str, name: str) -> dict[str, Any] | None:
+        return get_task(namespace, name)
+
+    def list(self, label_selector: str = "") -> list[dict[str, Any]]:
+        return list_tasks(self.namespaces, label_selector)
+
+    def annotate(self, namespace: str, name: str, annotations: Mapping[str, str]) -> bool:
+        return annotate_task(namespace, name, annotations)

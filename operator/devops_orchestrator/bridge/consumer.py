@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 
 from devops_orchestrator import constants as c
 from devops_orchestrator.adapters import redis_queue
-from devops_orchestrator.bridge.publisher import is_published, observe_task
-from devops_orchestrator.bridge.store import TaskStore
+from devops_orchestrator.adapters.tasks import TaskStore
+from devops_orchestrator.bridge.publisher import is_annotated_published, observe_task
 from devops_orchestrator.core.redis_result import (
     build_failed_fields,
     build_in_progress_fields,
@@ -121,7 +121,7 @@ class Consumer:
                 return "running"
         status = body.get("status") or {}
         if is_final(status):
-            if not is_published(body):
+            if not is_annotated_published(body):
                 observe_task(self.client, self.store, body, now=self.clock())
             redis_queue.remove_active(self.client, raw, domain=self.domain)
             return "published"
@@ -171,7 +171,7 @@ class Consumer:
         finished while Redis was away) and catches up milestones."""
         count = 0
         for body in self.store.list():
-            if not is_published(body) and observe_task(
+            if not is_annotated_published(body) and observe_task(
                 self.client, self.store, body, now=self.clock()
             ):
                 count += 1

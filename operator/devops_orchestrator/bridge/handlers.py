@@ -9,8 +9,8 @@ from typing import Any
 
 import kopf
 
+from devops_orchestrator.adapters.tasks import KubeTaskStore
 from devops_orchestrator.bridge.runtime import Bridge
-from devops_orchestrator.bridge.store import KubeTaskStore
 from devops_orchestrator.config import get_settings
 from devops_orchestrator.constants import GROUP, PLURAL, VERSION
 

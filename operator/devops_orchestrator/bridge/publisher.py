@@ -14,7 +14,7 @@ from typing import Any
 
 from devops_orchestrator import constants as c
 from devops_orchestrator.adapters import redis_queue
-from devops_orchestrator.bridge.store import TaskStore
+from devops_orchestrator.adapters.tasks import TaskStore
 from devops_orchestrator.core.redis_result import (
     build_final_fields,
     build_in_progress_fields,
@@ -28,7 +28,8 @@ from devops_orchestrator.models import AggregatedResult
 logger = logging.getLogger(__name__)
 
 
-def is_published(body: Mapping[str, Any]) -> bool:
+def is_annotated_published(body: Mapping[str, Any]) -> bool:
+    """Whether the object records that its result is out (the marker in Redis decides)."""
     annotations = (body.get("metadata") or {}).get("annotations") or {}
     return annotations.get(c.ANNOTATION_REDIS_PUBLISHED) == "true"
 
@@ -42,7 +43,7 @@ def observe_task(
     now: datetime | None = None,
 ) -> bool:
     """Bring Redis up to date with the task. Returns True when this call published."""
-    if is_published(body):
+    if is_annotated_published(body):
         return False
     now = now or datetime.now(UTC)
     meta = body.get("metadata") or {}

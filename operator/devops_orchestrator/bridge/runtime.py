@@ -18,10 +18,10 @@ import redis
 
 from devops_orchestrator.adapters import redis_queue, registry
 from devops_orchestrator.adapters.errors import AdapterError
+from devops_orchestrator.adapters.tasks import TaskStore
 from devops_orchestrator.bridge.consumer import Consumer
 from devops_orchestrator.bridge.heartbeat import Heartbeat
 from devops_orchestrator.bridge.publisher import observe_task
-from devops_orchestrator.bridge.store import TaskStore
 from devops_orchestrator.config import Settings
 
 logger = logging.getLogger(__name__)
