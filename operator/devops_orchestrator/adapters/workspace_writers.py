@@ -13,7 +13,8 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from devops_orchestrator import constants as c
-from devops_orchestrator.adapters import kube
+from devops_orchestrator.adapters import kube, tasks
+from devops_orchestrator.core.status import is_final
 from devops_orchestrator.core.workspace_lock import (
     LockDecision,
     Writer,
@@ -25,7 +26,6 @@ from devops_orchestrator.core.workspace_lock import (
     release_lock,
     render_table,
 )
-from devops_orchestrator.models import FINAL_PHASES
 
 COMPONENT = "workspace-writers"
 
@@ -73,11 +73,10 @@ def _write(namespace: str, name: str, old: _Stored | None, table: WriterTable) -
 
 def _finished(namespace: str, writer: Writer) -> bool:
     """The writer's task is gone, replaced by a namesake, or in a final phase."""
-    task = kube.get_task(namespace, writer.task)
+    task = tasks.get_task(namespace, writer.task)
     if task is None or task.get("metadata", {}).get("uid") != writer.uid:
         return True
-    phase = (task.get("status") or {}).get("phase")
-    return phase in {p.value for p in FINAL_PHASES}
+    return is_final(task.get("status") or {})
 
 
 def ensure_writer(
