@@ -7,6 +7,8 @@ from core_fixtures import make_definitions
 
 from devops_orchestrator.core.briefing import build_briefing, build_prompt
 from devops_orchestrator.core.planning import PlanError, build_plan, prerequisites
+from devops_orchestrator.core.routing import route
+from devops_orchestrator.core.status import parse_plan, render_plan
 from devops_orchestrator.definitions import load_definitions
 from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec, Strategy, WorkerResult
 
@@ -90,6 +92,7 @@ def test_prompt_carries_task_and_earlier_stages() -> None:
     briefing = build_briefing(
         spec=SPEC, task_name="t", task_uid="u", namespace="ns", worker=C, attempt=2,
         job_name="t-ci-2", result_configmap="t-ci-2-result", previous_results={D: docker},
+        definitions=load_definitions(),
     )  # fmt: skip
     assert briefing.prompt == prompt
     assert briefing.attempt == 2 and briefing.result_configmap == "t-ci-2-result"
@@ -100,3 +103,36 @@ def test_prompt_carries_task_and_earlier_stages() -> None:
 
 def test_first_stage_prompt_has_no_earlier_work() -> None:
     assert "Earlier stages" not in build_prompt(SPEC, D, {})
+
+
+def test_only_the_fields_a_definition_declares_downstream_are_passed_on() -> None:
+    docker = WorkerResult(
+        summary="image built",
+        docker_config={"image": "ghcr.io/org/app:1.0"},
+        security_notes=["runs as 10001"],  # docker's own, but not declared downstream
+        ci_pipeline={"file": "x"},  # declared by ci-worker, not by docker-worker
+    )
+    briefing = build_briefing(
+        spec=SPEC, task_name="t", task_uid="u", namespace="ns", worker=I, attempt=1,
+        job_name="t-infra-1", result_configmap="r", previous_results={D: docker},
+        definitions=load_definitions(), brief="Kubernetes manifests for the image",
+    )  # fmt: skip
+    assert briefing.previous_results[D].model_extra == {
+        "docker_config": {"image": "ghcr.io/org/app:1.0"}
+    }
+    assert briefing.prompt.splitlines()[2] == "Your part: Kubernetes manifests for the image"
+
+
+def test_the_stored_plan_keeps_planner_reasons_and_briefs() -> None:
+    spec = DevOpsTaskSpec(description="Dockerize the app and deploy it to Kubernetes")
+    definitions = load_definitions()
+    routing = route(spec, definitions)
+    plan = build_plan(routing.workers, definitions, Strategy.AUTO, routing.briefs)
+    stored = render_plan(plan, routing)
+    assert stored["planner"] == "deterministic"
+    assert stored["stages"] == [[D], [I]]
+    assert stored["workers"][I]["reason"].startswith("matched keywords: kubernetes; rule: ")
+    assert stored["workers"][I]["brief"].startswith("Writes the infrastructure")
+    assert stored["workers"][I]["after"] == [D]
+    assert "note" not in stored and "usage" not in stored
+    assert parse_plan(stored) == plan

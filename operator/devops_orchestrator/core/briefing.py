@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from devops_orchestrator.core.aggregate import build_deployment_info
-from devops_orchestrator.models import Briefing, DevOpsTaskSpec, WorkerResult
+from devops_orchestrator.models import AgentDefinition, Briefing, DevOpsTaskSpec, WorkerResult
 
 _MAX_FILES_LISTED = 50
 _MAX_FILES_PASSED = 200
 _MAX_ISSUES_PASSED = 20
 _MAX_EXTRA_BYTES = 8 * 1024
-# Worker-specific fields later stages need; other extras stay out of the briefing, which
-# travels in one environment variable (a single one is limited to 128 KiB by Linux).
-_PASSED_EXTRAS = ("docker_config", "ci_pipeline", "deployment_info", "image", "deploy_target")
+# Of a worker's own result fields only those its definition declares `downstream` reach
+# later stages: the briefing travels in one environment variable (at most 128 KiB).
 
 
 def build_prompt(
-    spec: DevOpsTaskSpec, worker: str, previous_results: Mapping[str, WorkerResult]
+    spec: DevOpsTaskSpec,
+    worker: str,
+    previous_results: Mapping[str, WorkerResult],
+    brief: str = "",
 ) -> str:
-    """The brief for `worker`, written as a domain orchestrator would hand over work."""
+    """The brief for `worker`, written as a domain orchestrator would hand over work;
+    `brief` is the planner's one line on this worker's part."""
     lines = [f"You are the {worker} of the DevOps domain. Your part of the task:", ""]
+    if brief.strip():
+        lines += [f"Your part: {brief.strip()}", ""]
     lines += [f"Task: {spec.description.strip()}"]
     if spec.requirements:
         lines += ["", "Requirements:", *(f"- {item}" for item in spec.requirements)]
@@ -61,9 +66,12 @@ def build_briefing(
     job_name: str,
     result_configmap: str,
     previous_results: Mapping[str, WorkerResult],
+    definitions: Sequence[AgentDefinition],
+    brief: str = "",
 ) -> Briefing:
     """The full Briefing a worker Job receives in DEVOPS_BRIEFING."""
     context: dict[str, Any] = dict(spec.context)
+    downstream = {definition.name: definition.downstream for definition in definitions}
     return Briefing(
         task_name=task_name,
         task_uid=task_uid,
@@ -76,18 +84,21 @@ def build_briefing(
         context=context,
         engine=spec.engine,
         workspace=spec.workspace,
-        previous_results={w: compact_for_briefing(r) for w, r in previous_results.items()},
-        prompt=build_prompt(spec, worker, previous_results),
+        previous_results={
+            w: compact_for_briefing(r, downstream.get(w, ())) for w, r in previous_results.items()
+        },
+        prompt=build_prompt(spec, worker, previous_results, brief),
         result_configmap=result_configmap,
     )
 
 
-def compact_for_briefing(result: WorkerResult) -> WorkerResult:
-    """An earlier worker's result cut to what a later worker needs."""
+def compact_for_briefing(result: WorkerResult, passed: Collection[str]) -> WorkerResult:
+    """An earlier worker's result cut to what a later worker needs: the common fields
+    and the worker's own fields named in `passed` (its definition's `downstream`)."""
     extras = result.model_extra or {}
     kept = {
         key: extras[key]
-        for key in _PASSED_EXTRAS
+        for key in passed
         if key in extras and len(json.dumps(extras[key], default=str)) <= _MAX_EXTRA_BYTES
     }
     return WorkerResult(

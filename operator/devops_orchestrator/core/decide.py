@@ -102,11 +102,12 @@ def decide(obs: Observation | InvalidSpec) -> Decision:
         return _keep_final(obs, token)
 
     if plan is None:
-        routing = route(obs.spec, obs.definitions)
+        routing = obs.routing or route(obs.spec, obs.definitions)
         if routing.error is not None:
-            return _not_planned(obs, token, "NoWorkerMatched", routing.error, events)
+            why = routing.error + (f" ({routing.note})" if routing.note else "")
+            return _not_planned(obs, token, "NoWorkerMatched", why, events)
         try:
-            plan = build_plan(routing.workers, obs.definitions, obs.spec.strategy)
+            plan = build_plan(routing.workers, obs.definitions, obs.spec.strategy, routing.briefs)
         except PlanError as exc:
             return _not_planned(obs, token, "InvalidPlan", str(exc), events)
         plan_dict = render_plan(plan, routing)
@@ -310,6 +311,8 @@ def _jobs_to_create(
             job_name=job_name,
             result_configmap=build_result_configmap_name(job_name),
             previous_results=earlier,
+            definitions=obs.definitions,
+            brief=plan.briefs.get(worker, ""),
         )
         jobs.append(JobToCreate(worker, step.create_attempt, job_name, briefing, job_deadline))
     return tuple(jobs)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from devops_orchestrator.core.routing import RoutingDecision
 from devops_orchestrator.models import AgentDefinition, Briefing, DevOpsTaskSpec, WorkerResult
 
 
@@ -43,6 +44,9 @@ class Observation:
     results: dict[str, WorkerResult]  # by Job name: results the workers stored
     definitions: tuple[AgentDefinition, ...]
     now: datetime
+    # The Claude planner's decision, made by the I/O pass when the task has no plan yet;
+    # None: the deterministic planner decides here.
+    routing: RoutingDecision | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ class Plan:
     # For each worker, the planned workers it needs (transitively): if one of them fails,
     # the worker is skipped. Empty for every worker under the `parallel` strategy.
     requires: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # For each worker, the planner's one line on its part, put in its prompt.
+    briefs: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def workers(self) -> tuple[str, ...]:
@@ -35,10 +37,12 @@ def build_plan(
     workers: Sequence[str],
     definitions: Sequence[AgentDefinition],
     strategy: Strategy = Strategy.AUTO,
+    briefs: Mapping[str, str] | None = None,
 ) -> Plan:
     """Stages for `workers`. `auto`: layers of the `after` graph (a worker runs after the
     planned workers it names); `parallel`: one stage; `sequential`: one worker per stage
     in auto's order. Raises PlanError on an unknown worker or a cycle."""
+    briefs = {w: b for w, b in (briefs or {}).items() if w in workers and b}
     by_name = {definition.name: definition for definition in definitions}
     unknown = [worker for worker in workers if worker not in by_name]
     if unknown:
@@ -49,11 +53,12 @@ def build_plan(
     edges = {w: tuple(a for a in by_name[w].after if a in planned) for w in planned}
     layers = _layers(planned, edges)
     if strategy == Strategy.PARALLEL:
-        return Plan(stages=(tuple(planned),), requires={w: () for w in planned})
+        return Plan(stages=(tuple(planned),), requires={w: () for w in planned}, briefs=briefs)
     requires = {w: _closure(w, edges) for w in planned}
     if strategy == Strategy.SEQUENTIAL:
-        return Plan(stages=tuple((w,) for layer in layers for w in layer), requires=requires)
-    return Plan(stages=layers, requires=requires)
+        stages = tuple((w,) for layer in layers for w in layer)
+        return Plan(stages=stages, requires=requires, briefs=briefs)
+    return Plan(stages=layers, requires=requires, briefs=briefs)
 
 
 def _layers(

@@ -43,6 +43,10 @@ class RoutingDecision:
     def workers(self) -> tuple[str, ...]:
         return tuple(match.worker for match in self.matches)
 
+    @property
+    def briefs(self) -> dict[str, str]:
+        return {match.worker: match.brief for match in self.matches}
+
 
 def build_task_words(spec: DevOpsTaskSpec) -> tuple[str, ...]:
     """The stemmed words routing looks at: description, requirements and context.

@@ -126,8 +126,9 @@ def build_condition(
 
 
 def render_plan(plan: Plan, routing: RoutingDecision) -> dict[str, Any]:
-    """`{stages: [[...]], workers: {name: {reason, matched, after}}}`; `after` lists
-    the prerequisites, so the stored plan alone rebuilds `Plan`."""
+    """`{planner, stages: [[...]], workers: {name: {reason, matched, brief, after}}}`
+    plus `note`, `model` and `usage` when a model was asked; `after` lists the
+    prerequisites, so the stored plan alone rebuilds `Plan`."""
     matches = {match.worker: match for match in routing.matches}
     workers: dict[str, Any] = {}
     for worker in plan.workers:
@@ -135,9 +136,14 @@ def render_plan(plan: Plan, routing: RoutingDecision) -> dict[str, Any]:
         workers[worker] = {
             "reason": match.reason if match else "",
             "matched": list(match.matched) if match else [],
+            "brief": plan.briefs.get(worker, ""),
             "after": list(plan.requires.get(worker, ())),
         }
-    return {"stages": [list(stage) for stage in plan.stages], "workers": workers}
+    rendered: dict[str, Any] = {"planner": routing.planner}
+    rendered |= {"note": routing.note} if routing.note else {}
+    rendered |= {"model": routing.model} if routing.model else {}
+    rendered |= {"usage": routing.usage.model_dump()} if routing.usage else {}
+    return rendered | {"stages": [list(stage) for stage in plan.stages], "workers": workers}
 
 
 def parse_plan(stored: Any) -> Plan | None:
@@ -151,12 +157,15 @@ def parse_plan(stored: Any) -> Plan | None:
     workers: Mapping[str, Any] = entries if isinstance(entries, Mapping) else {}
     built = tuple(tuple(str(w) for w in stage) for stage in stages if isinstance(stage, list))
     requires: dict[str, tuple[str, ...]] = {}
+    briefs: dict[str, str] = {}
     for stage in built:
         for worker in stage:
             entry = workers.get(worker)
             after = entry.get("after") if isinstance(entry, Mapping) else None
             requires[worker] = tuple(str(a) for a in after) if isinstance(after, list) else ()
-    return Plan(stages=built, requires=requires)
+            brief = entry.get("brief") if isinstance(entry, Mapping) else None
+            briefs[worker] = brief if isinstance(brief, str) else ""
+    return Plan(stages=built, requires=requires, briefs=briefs)
 
 
 def render_stages(plan: Plan) -> str:
