@@ -17,8 +17,9 @@ import kopf
 
 from devops_orchestrator import metrics
 from devops_orchestrator.adapters import kube
+from devops_orchestrator.adapters.claude_planner import build_planner
 from devops_orchestrator.adapters.errors import PermanentError, RetryableError
-from devops_orchestrator.config import get_settings
+from devops_orchestrator.config import Secrets, get_settings
 from devops_orchestrator.constants import (
     API_VERSION,
     GROUP,
@@ -70,7 +71,9 @@ async def configure(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> Non
     settings.peering.priority = secrets.randbelow(2**31) + 1
     settings.watching.server_timeout = 300
     kube.api_client()  # fail at start-up, not on the first task, without credentials
-    memo["reconciler"] = Reconciler(build_job_config(_settings), load_definitions())
+    key = Secrets().anthropic_api_key
+    planner = build_planner(_settings, key.get_secret_value() if key else None)
+    memo["reconciler"] = Reconciler(build_job_config(_settings), load_definitions(), planner)
     if metrics.start_metrics_server(_settings.metrics_port, _bridge.readiness):
         port = _settings.metrics_port
         logger.info("metrics on :%d/metrics, readiness on :%d/readyz", port, port)

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -29,15 +29,18 @@ from devops_orchestrator import metrics
 from devops_orchestrator.adapters import jobs, results, tasks
 from devops_orchestrator.adapters.errors import PermanentError, RetryableError
 from devops_orchestrator.core.decide import decide
-from devops_orchestrator.core.decision import Decision
+from devops_orchestrator.core.decision import Decision, Observation
 from devops_orchestrator.core.jobs import JobConfig, render_job
 from devops_orchestrator.core.observe import build_observation
+from devops_orchestrator.core.routing import RoutingDecision
 from devops_orchestrator.core.status import build_worker_durations, read_status
-from devops_orchestrator.models import AgentDefinition
+from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec
 
 logger = logging.getLogger(__name__)
 
 TaskKey = tuple[str, str]  # (namespace, name)
+# Chooses a task's workers with I/O (the Claude planner); None: the deterministic one.
+Planner = Callable[[DevOpsTaskSpec, Sequence[AgentDefinition]], RoutingDecision]
 CONFLICT_REPEATS = 3  # passes re-run at once when the status write meets a conflict
 
 
@@ -58,6 +61,7 @@ def run_pass(
     job_config: JobConfig,
     definitions: Sequence[AgentDefinition],
     now: datetime | None = None,
+    planner: Planner | None = None,
 ) -> PassOutcome:
     """Observe the task, its Jobs and their results; decide; create and stop Jobs; write
     the status once. Raises RetryableError / PermanentError from the adapters."""
@@ -70,7 +74,12 @@ def run_pass(
     owned = jobs.list_owned_jobs(namespace, name, uid)
     stored = results.read_results(namespace, name, uid)
     errors = jobs.read_crash_messages(namespace, owned, stored.errors)
-    decision = decide(build_observation(task, owned, stored.results, errors, definitions, now))
+    observation = build_observation(task, owned, stored.results, errors, definitions, now)
+    decision = decide(observation)
+    if decision.routed and planner is not None and isinstance(observation, Observation):
+        # Only the pass that chooses the workers asks the planner (one model call).
+        routing = planner(observation.spec, definitions)
+        decision = decide(replace(observation, routing=routing))
 
     created: list[str] = []
     for job in decision.create:
@@ -106,9 +115,15 @@ def run_pass(
 class Reconciler:
     """Serialises and coalesces passes per task and schedules the requeues."""
 
-    def __init__(self, job_config: JobConfig, definitions: Sequence[AgentDefinition]) -> None:
+    def __init__(
+        self,
+        job_config: JobConfig,
+        definitions: Sequence[AgentDefinition],
+        planner: Planner | None = None,
+    ) -> None:
         self.job_config = job_config
         self.definitions = tuple(definitions)
+        self.planner = planner
         self._locks: dict[TaskKey, asyncio.Lock] = {}
         self._waiting: set[TaskKey] = set()
         self._requeues: dict[TaskKey, asyncio.TimerHandle] = {}
@@ -177,6 +192,7 @@ class Reconciler:
                     name,
                     job_config=self.job_config,
                     definitions=self.definitions,
+                    planner=self.planner,
                 )
                 break
             except RetryableError as exc:

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 import pytest
 from core_fixtures import make_definitions
 
 from devops_orchestrator.core.briefing import build_briefing, build_prompt
 from devops_orchestrator.core.planning import PlanError, build_plan, prerequisites
-from devops_orchestrator.core.routing import route
+from devops_orchestrator.core.decide import decide
+from devops_orchestrator.core.decision import Observation
+from devops_orchestrator.core.routing import RoutingDecision, WorkerMatch, route
 from devops_orchestrator.core.status import parse_plan, render_plan
 from devops_orchestrator.definitions import load_definitions
-from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec, Strategy, WorkerResult
+from devops_orchestrator.models import (
+    AgentDefinition,
+    DevOpsTaskSpec,
+    Strategy,
+    TokenUsage,
+    WorkerResult,
+)
 
 D, C, I = "docker-worker", "ci-worker", "infra-worker"  # noqa: E741
 
@@ -136,3 +148,54 @@ def test_the_stored_plan_keeps_planner_reasons_and_briefs() -> None:
     assert stored["workers"][I]["after"] == [D]
     assert "note" not in stored and "usage" not in stored
     assert parse_plan(stored) == plan
+
+
+T0 = datetime(2026, 12, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def _observe(spec: DevOpsTaskSpec, status: dict[str, Any] | None = None) -> Observation:
+    return Observation(
+        name="task", namespace="ns", uid="uid-1", generation=1, spec=spec,
+        status=status or {}, created_at=T0, retry_token=None, jobs=(), results={},
+        definitions=load_definitions(), now=T0,
+    )  # fmt: skip
+
+
+def test_only_the_pass_that_chooses_the_workers_asks_and_it_takes_the_answer() -> None:
+    spec = DevOpsTaskSpec(description="Containerize the app and ship it")
+    first = decide(_observe(spec))
+    assert first.routed and first.status["plan"]["planner"] == "deterministic"
+    claude = RoutingDecision(
+        matches=(WorkerMatch(D, "model: needs an image", (), "Write the Dockerfile"),),
+        planner="claude",
+        model="claude-haiku-4-5",
+        usage=TokenUsage(input_tokens=310, output_tokens=42),
+    )
+    decision = decide(replace(_observe(spec), routing=claude))
+    plan = decision.status["plan"]
+    assert (plan["planner"], plan["model"], plan["stages"]) == ("claude", "claude-haiku-4-5", [[D]])
+    assert plan["usage"] == {"input_tokens": 310, "output_tokens": 42}
+    assert plan["workers"][D]["reason"] == "model: needs an image"
+    (job,) = decision.create
+    assert "Your part: Write the Dockerfile" in job.briefing.prompt
+    planned = next(c for c in decision.status["conditions"] if c["type"] == "Planned")
+    assert planned["message"] == (
+        "Planned [docker-worker] by the claude planner: docker-worker: model: needs an image"
+    )
+    again = decide(replace(_observe(spec, decision.status), now=T0 + timedelta(seconds=5)))
+    assert not again.routed  # the plan is stored: no second model call
+
+
+def test_no_match_after_a_fallback_says_why_and_is_not_asked_again() -> None:
+    spec = DevOpsTaskSpec(description="Write a haiku about autumn leaves")
+    fallback = replace(
+        route(spec, load_definitions()),
+        note="the claude planner failed (the API answered 529); deterministic plan used",
+    )
+    decision = decide(replace(_observe(spec), routing=fallback))
+    assert decision.routed and decision.status["phase"] == "Failed"
+    assert decision.status["message"].startswith("No worker matched")
+    assert decision.status["message"].endswith(
+        "(the claude planner failed (the API answered 529); deterministic plan used)"
+    )
+    assert not decide(_observe(spec, decision.status)).routed

@@ -6,7 +6,7 @@ the operator that talks to the Messages API."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import anthropic
@@ -25,6 +25,20 @@ from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec, TokenUsa
 log = logging.getLogger(__name__)
 
 MAX_PLAN_TOKENS = 1024  # a plan of a few workers with one-line reasons
+Planner = Callable[[DevOpsTaskSpec, Sequence[AgentDefinition]], RoutingDecision]
+
+
+def build_planner(settings: Settings, api_key: str | None) -> Planner | None:
+    """The reconciler's planner: Claude when a key is configured and the setting allows,
+    else None (the deterministic planner decides inside the pure decision)."""
+    if not api_key or settings.planner != "auto":
+        return None
+    log.info("planning with %s (fallback: the deterministic planner)", settings.planner_model)
+
+    def planner(spec: DevOpsTaskSpec, definitions: Sequence[AgentDefinition]) -> RoutingDecision:
+        return plan_task(spec, definitions, settings, api_key)
+
+    return planner
 
 
 def plan_task(

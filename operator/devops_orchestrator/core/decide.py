@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,7 +42,7 @@ from devops_orchestrator.core.status import (
     parse_time,
     read_status,
     render_plan,
-    render_stages,
+    render_plan_message,
     render_status,
 )
 from devops_orchestrator.core.workers import (
@@ -101,17 +101,18 @@ def decide(obs: Observation | InvalidSpec) -> Decision:
     if prev_phase in FINAL_PHASES:
         return _keep_final(obs, token)
 
+    routed = plan is None
     if plan is None:
         routing = obs.routing or route(obs.spec, obs.definitions)
         if routing.error is not None:
             why = routing.error + (f" ({routing.note})" if routing.note else "")
-            return _not_planned(obs, token, "NoWorkerMatched", why, events)
+            return replace(_not_planned(obs, token, "NoWorkerMatched", why, events), routed=True)
         try:
             plan = build_plan(routing.workers, obs.definitions, obs.spec.strategy, routing.briefs)
         except PlanError as exc:
-            return _not_planned(obs, token, "InvalidPlan", str(exc), events)
+            return replace(_not_planned(obs, token, "InvalidPlan", str(exc), events), routed=True)
         plan_dict = render_plan(plan, routing)
-        events.append(EventToEmit(NORMAL, "Planned", f"Planned {render_stages(plan)}"))
+        events.append(EventToEmit(NORMAL, "Planned", render_plan_message(plan, plan_dict)))
     started_at = started_at or format_time(obs.now)
     deadline = (parse_time(started_at) or obs.now) + timedelta(seconds=obs.spec.timeout_seconds)
 
@@ -135,7 +136,7 @@ def decide(obs: Observation | InvalidSpec) -> Decision:
         reason=outcome.reason if outcome else "WorkersRunning",
         message=outcome.message if outcome else render_running_message(plan, after),
         plan=plan_dict,
-        plan_message=f"Planned {render_stages(plan)}",
+        plan_message=render_plan_message(plan, plan_dict),
         workers=[after[w] for w in plan.workers],
         result=result,
         started_at=started_at,
@@ -153,6 +154,7 @@ def decide(obs: Observation | InvalidSpec) -> Decision:
         events=tuple(events),
         requeue_after=None if final else min([remaining, *waits]),
         finished=final,
+        routed=routed,
     )
 
 

@@ -85,6 +85,9 @@ class Decision:
     events: tuple[EventToEmit, ...] = ()
     requeue_after: float | None = None  # seconds until the next timed check is needed
     finished: bool = False  # the task reached a final phase in this pass
+    # This pass chose the task's workers (deterministically, or with `Observation.routing`):
+    # the I/O pass may ask the Claude planner and decide again with its answer.
+    routed: bool = False
 
     @property
     def changed(self) -> bool:

@@ -172,6 +172,32 @@ def render_stages(plan: Plan) -> str:
     return " -> ".join("[" + ", ".join(stage) + "]" for stage in plan.stages)
 
 
+MAX_PLAN_MESSAGE = 1500
+
+
+def render_plan_message(plan: Plan, stored: Any) -> str:
+    """The Planned condition and event: the stages, who planned, each worker's reason
+    (what `kubectl describe` shows)."""
+    text = f"Planned {render_stages(plan)}"
+    if not isinstance(stored, Mapping):
+        return text
+    if isinstance(stored.get("planner"), str):
+        text += f" by the {stored['planner']} planner"
+    if isinstance(stored.get("note"), str):
+        text += f" ({stored['note']})"
+    entries = stored.get("workers")
+    entries = entries if isinstance(entries, Mapping) else {}
+    reasons = [
+        f"{worker}: {entry['reason']}"
+        for worker in plan.workers
+        if isinstance(entry := entries.get(worker), Mapping)
+        and isinstance(entry.get("reason"), str)
+        and entry["reason"]
+    ]
+    text += (": " + "; ".join(reasons)) if reasons else ""
+    return text if len(text) <= MAX_PLAN_MESSAGE else text[: MAX_PLAN_MESSAGE - 3] + "..."
+
+
 # --- Workers --------------------------------------------------------------------------
 
 
