@@ -10,9 +10,9 @@ import pytest
 from core_fixtures import make_definitions
 
 from devops_orchestrator.core.briefing import build_briefing, build_prompt
-from devops_orchestrator.core.planning import PlanError, build_plan, prerequisites
 from devops_orchestrator.core.decide import decide
 from devops_orchestrator.core.decision import Observation
+from devops_orchestrator.core.planning import PlanError, build_plan, prerequisites
 from devops_orchestrator.core.routing import RoutingDecision, WorkerMatch, route
 from devops_orchestrator.core.status import parse_plan, render_plan
 from devops_orchestrator.definitions import load_definitions
