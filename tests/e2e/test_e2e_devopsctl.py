@@ -66,11 +66,12 @@ def test_get_and_artifacts_of_a_real_task(
     assert table.returncode == 0, table.stderr
     header, row = table.stdout.splitlines()
     assert header.split()[:4] == ["NAMESPACE", "NAME", "PHASE", "PROGRESS"]
-    assert row.split()[:4] == [ns, LONG_NAME, "Succeeded", "1/1"]
+    assert row.split()[:6] == [ns, LONG_NAME, "Succeeded", "1/1", "docker-worker", "explicit"]
     listed = devopsctl(kubeconfig, "get", "-n", ns, "--json")
     assert listed.returncode == 0, listed.stderr
     [entry] = json.loads(listed.stdout)
     assert (entry["name"], entry["phase"], entry["progress"]) == (LONG_NAME, "Succeeded", "1/1")
+    assert (entry["plan"], entry["planner"]) == ("docker-worker", "explicit")
     empty = devopsctl(kubeconfig, "get", "-n", "no-such-namespace")
     assert (empty.returncode, empty.stdout.strip()) == (0, "no DevOpsTasks found")
 

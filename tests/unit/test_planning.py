@@ -14,7 +14,7 @@ from devops_orchestrator.core.decide import decide
 from devops_orchestrator.core.decision import Observation
 from devops_orchestrator.core.planning import PlanError, build_plan, prerequisites
 from devops_orchestrator.core.routing import RoutingDecision, WorkerMatch, route
-from devops_orchestrator.core.status import parse_plan, render_plan
+from devops_orchestrator.core.status import parse_plan, render_plan, render_plan_summary
 from devops_orchestrator.definitions import load_definitions
 from devops_orchestrator.models import (
     AgentDefinition,
@@ -199,3 +199,23 @@ def test_no_match_after_a_fallback_says_why_and_is_not_asked_again() -> None:
         "(the claude planner failed (the API answered 529); deterministic plan used)"
     )
     assert not decide(_observe(spec, decision.status)).routed
+
+
+@pytest.mark.parametrize(
+    ("stored", "summary"),
+    [
+        (
+            {"planner": "deterministic", "stages": [[D], [I], [C]], "workers": {}},
+            ("docker-worker→infra-worker→ci-worker", "deterministic"),
+        ),
+        (
+            {"planner": "deterministic", "note": "x", "stages": [[D, C]], "workers": {}},
+            ("docker-worker+ci-worker", "deterministic*"),
+        ),
+        ({"stages": [[D]], "workers": {}}, ("docker-worker", "-")),  # stored before planners
+        (None, ("-", "-")),
+        ({"stages": "garbage"}, ("-", "-")),
+    ],
+)
+def test_the_plan_in_one_line_for_listings(stored: Any, summary: tuple[str, str]) -> None:
+    assert render_plan_summary(stored) == summary

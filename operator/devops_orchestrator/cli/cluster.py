@@ -15,7 +15,7 @@ from devops_orchestrator import constants as c
 from devops_orchestrator.cli.common import Context, emit, fail, json_option, reaching
 from devops_orchestrator.core.jobs import build_task_label_value
 from devops_orchestrator.core.redis_result import task_id_of
-from devops_orchestrator.core.status import read_progress, read_status
+from devops_orchestrator.core.status import read_progress, read_status, render_plan_summary
 
 INDEX_KEY = "files.json"  # artifacts ConfigMap: {data key: relative path}
 
@@ -55,12 +55,15 @@ def get(ctx: Context, namespace: str, all_namespaces: bool) -> None:
     for item in body.get("items", []):
         meta, status = item.get("metadata", {}), item.get("status") or {}
         stored = read_status(status)
+        plan, planner = render_plan_summary(status.get("plan"))
         rows.append(
             {
                 "namespace": meta.get("namespace", ""),
                 "name": meta.get("name", ""),
                 "phase": stored.phase.value if stored.phase else "Pending",
                 "progress": read_progress(status),
+                "plan": plan,
+                "planner": planner,
                 "task_id": task_id_of(item),
                 "age": _age(meta.get("creationTimestamp")),
                 "message": stored.message,
@@ -70,7 +73,7 @@ def get(ctx: Context, namespace: str, all_namespaces: bool) -> None:
     def table() -> str:
         if not rows:
             return "no DevOpsTasks found"
-        cols = ["namespace", "name", "phase", "progress", "task_id", "age"]
+        cols = ["namespace", "name", "phase", "progress", "plan", "planner", "task_id", "age"]
         cells = [[col.upper() for col in cols]] + [[str(r[col]) for col in cols] for r in rows]
         widths = [max(len(row[i]) for row in cells) for i in range(len(cols))]
         return "\n".join(

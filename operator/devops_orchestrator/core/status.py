@@ -175,6 +175,20 @@ def render_stages(plan: Plan) -> str:
 MAX_PLAN_MESSAGE = 1500
 
 
+def render_plan_summary(stored: Any) -> tuple[str, str]:
+    """(plan, planner) in one word each, for listings: `docker-worker→infra-worker→ci-worker`
+    (workers of one stage joined by `+`) and `deterministic`, `explicit`, `claude` or
+    `deterministic*` after a failed claude call; `-` for what is not known."""
+    plan = parse_plan(stored)
+    if plan is None or not isinstance(stored, Mapping):
+        return "-", "-"
+    stages = "→".join("+".join(stage) for stage in plan.stages)
+    planner = stored.get("planner")
+    if not isinstance(planner, str) or not planner:
+        return stages, "-"
+    return stages, planner + ("*" if stored.get("note") else "")
+
+
 def render_plan_message(plan: Plan, stored: Any) -> str:
     """The Planned condition and event: the stages, who planned, each worker's reason
     (what `kubectl describe` shows)."""
