@@ -100,6 +100,19 @@ class Secrets(BaseSettings):
     anthropic_api_key: SecretStr | None = None
 
 
+# --- Transport retries and timeouts ---------------------------------------------------
+# Fixed figures of how each client rides out a blip; the policies built on them (what is
+# retried, after how long) live in `core/policies.py`.
+REDIS_CLIENT_RETRIES = 2  # redis-py's own quick retries; an outage is the callers' business
+REDIS_CONNECT_TIMEOUT_SECONDS = 5.0
+REDIS_WRITE_TIMEOUT_SECONDS = 5.0
+REDIS_SOCKET_MARGIN_SECONDS = 10.0  # socket timeout = block time + this: idle BLMOVEs stay quiet
+REDIS_PROBE_TIMEOUT_SECONDS = 2.0  # a readiness probe must answer well within its own timeout
+KUBE_CONFLICT_DELAY_SECONDS = 1.0  # a 409: someone else wrote; re-observe soon
+KUBE_OUTAGE_DELAY_SECONDS = 5.0  # throttling, 5xx, connection errors
+RECONCILE_CONFLICT_REPEATS = 3  # passes re-run at once when the status write meets a 409
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()

@@ -26,6 +26,13 @@ ANNOTATION_REDIS_PUBLISHED = f"{GROUP}/redis-published"  # "true" once the resul
 LABEL_SOURCE = f"{GROUP}/source"  # "redis" on tasks the bridge created
 FINALIZER = f"{GROUP}/finalizer"
 
+# --- What a worker stores (written by the worker Job, read by the operator) ----------
+RESULT_CONFIGMAP_SUFFIX = "-result"  # `<job-name>-result`
+RESULT_DATA_KEY = "result.json"  # the WorkerResult
+ERROR_DATA_KEY = "error"  # why the attempt failed, in the worker's words
+ARTIFACTS_CONFIGMAP_SUFFIX = "-artifacts"  # `<job-name>-artifacts`
+ARTIFACTS_INDEX_KEY = "files.json"  # {data key: path in the workspace}
+
 # --- The agent network's Redis protocol (../shared/PROTOCOL.md) ---------------------
 DOMAIN = "devops"
 

@@ -107,4 +107,4 @@ async def owned_job_event(memo: Any, namespace: str | None, meta: kopf.Meta, **_
             _reconciler(memo).trigger(namespace, owner["name"])
 
 
-from devops_orchestrator.bridge import handlers as _bridge  # noqa: E402  (after ours: startup order)
+from devops_orchestrator.bridge import hooks as _bridge  # noqa: E402  (after ours: startup order)

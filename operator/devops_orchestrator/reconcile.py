@@ -28,6 +28,7 @@ import kopf
 from devops_orchestrator import metrics
 from devops_orchestrator.adapters import jobs, results, tasks
 from devops_orchestrator.adapters.errors import PermanentError, RetryableError
+from devops_orchestrator.config import RECONCILE_CONFLICT_REPEATS
 from devops_orchestrator.core.decide import decide
 from devops_orchestrator.core.decision import Decision, Observation
 from devops_orchestrator.core.jobs import JobConfig, render_job
@@ -41,7 +42,6 @@ logger = logging.getLogger(__name__)
 TaskKey = tuple[str, str]  # (namespace, name)
 # Chooses a task's workers with I/O (the Claude planner); None: the deterministic one.
 Planner = Callable[[DevOpsTaskSpec, Sequence[AgentDefinition]], RoutingDecision]
-CONFLICT_REPEATS = 3  # passes re-run at once when the status write meets a conflict
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,7 @@ class Reconciler:
 
     async def _run(self, key: TaskKey) -> PassOutcome:
         namespace, name = key
-        for repeat in range(CONFLICT_REPEATS):
+        for repeat in range(RECONCILE_CONFLICT_REPEATS):
             try:
                 outcome = await asyncio.to_thread(
                     run_pass,
@@ -196,7 +196,7 @@ class Reconciler:
                 )
                 break
             except RetryableError as exc:
-                if exc.status == 409 and repeat < CONFLICT_REPEATS - 1:
+                if exc.status == 409 and repeat < RECONCILE_CONFLICT_REPEATS - 1:
                     continue
                 metrics.RECONCILE_ERRORS.labels(kind="retryable").inc()
                 raise

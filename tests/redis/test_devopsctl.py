@@ -11,7 +11,8 @@ import redis
 from click.testing import CliRunner
 
 from devops_orchestrator import constants as c
-from devops_orchestrator.adapters import redis_queue, registry
+from devops_orchestrator.adapters import registry
+from devops_orchestrator.adapters.redis_client import connect
 from devops_orchestrator.cli import main
 from fixtures_redis import RedisServer
 
@@ -106,7 +107,7 @@ def test_status_and_wait_exit_codes(redis_server: RedisServer, redis_client: red
 
 
 def test_agents_lists_health(redis_server: RedisServer, redis_client: redis.Redis) -> None:
-    client = redis_queue.connect(redis_server.url)
+    client = connect(redis_server.url)
     registry.register(client, registry.Agent("devops-a"), now=datetime.now(UTC))
     registry.register(client, registry.Agent("devops-b"), now=datetime.now(UTC))
     redis_client.delete("agents:heartbeat:devops-b")

@@ -7,10 +7,13 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import redis
 
 from devops_orchestrator import constants as c
-from devops_orchestrator.adapters import redis_queue
+from devops_orchestrator.adapters import network_results, task_queue
+from devops_orchestrator.adapters.errors import PermanentError, RedisUnavailableError
+from devops_orchestrator.adapters.redis_client import connect
 from devops_orchestrator.adapters.tasks import KubeTaskStore
 from devops_orchestrator.bridge.consumer import Consumer
 from fixtures_redis import RedisServer
@@ -32,8 +35,8 @@ def _messages(pubsub: Any, wait: float = 1.0) -> list[Any]:
 def _consumer(server: RedisServer, block: float = 1.0) -> Consumer:
     # Malformed items never reach the store: no cluster is needed for these tests.
     return Consumer(
-        client=redis_queue.connect(server.url),
-        queue_client=redis_queue.connect(server.url, block_seconds=block),
+        client=connect(server.url),
+        queue_client=connect(server.url, block_seconds=block),
         store=KubeTaskStore(),
         agent_id="devops-test",
         namespace="default",
@@ -107,17 +110,17 @@ def test_dead_letter_twice_writes_once(
     redis_server: RedisServer, redis_client: redis.Redis
 ) -> None:
     """Two replicas dead-lettering the same active item: only the one whose LREM hit."""
-    client = redis_queue.connect(redis_server.url)
+    client = connect(redis_server.url)
     redis_client.lpush(c.active_key(), "junk")
-    assert redis_queue.dead_letter(client, b"junk", "{}") is True
-    assert redis_queue.dead_letter(client, b"junk", "{}") is False
+    assert task_queue.dead_letter(client, b"junk", "{}") is True
+    assert task_queue.dead_letter(client, b"junk", "{}") is False
     assert redis_client.llen(c.dead_key()) == 1
 
 
 def test_publish_result_is_atomic_and_once(
     redis_server: RedisServer, redis_client: redis.Redis
 ) -> None:
-    client = redis_queue.connect(redis_server.url)
+    client = connect(redis_server.url)
     raw = json.dumps({"task_id": "t1"})
     redis_client.lpush(c.active_key(), raw, "other", raw)
     started = {"task_id": "t1", "status": "in_progress", "started_at": NOW.isoformat()}
@@ -130,8 +133,8 @@ def test_publish_result_is_atomic_and_once(
         "output": "{}",
         "completed_at": NOW.isoformat(),
     }
-    assert redis_queue.publish_result(client, fields, raw=raw) is True
-    assert redis_queue.publish_result(client, fields, raw=raw) is False
+    assert network_results.publish_result(client, fields, raw=raw) is True
+    assert network_results.publish_result(client, fields, raw=raw) is False
     messages = _messages(pubsub)
     pubsub.close()
     # the channel carries the whole final hash, started_at included
@@ -144,21 +147,21 @@ def test_publish_result_is_atomic_and_once(
 def test_in_progress_never_overwrites_a_final_status(
     redis_server: RedisServer, redis_client: redis.Redis
 ) -> None:
-    client = redis_queue.connect(redis_server.url)
+    client = connect(redis_server.url)
     first = {"task_id": "t2", "status": "in_progress", "started_at": "A"}
-    assert redis_queue.mark_in_progress(client, first) is True
-    assert redis_queue.mark_in_progress(client, {**first, "started_at": "B"}) is False
+    assert network_results.mark_in_progress(client, first) is True
+    assert network_results.mark_in_progress(client, {**first, "started_at": "B"}) is False
     assert redis_client.hget(c.result_key("t2"), "started_at") == "A"
     redis_client.hset(c.result_key("t2"), "status", "completed")
-    assert redis_queue.mark_in_progress(client, first) is False
+    assert network_results.mark_in_progress(client, first) is False
     assert redis_client.hget(c.result_key("t2"), "status") == "completed"
 
 
 def test_milestones_are_logged_once(redis_server: RedisServer, redis_client: redis.Redis) -> None:
-    client = redis_queue.connect(redis_server.url)
+    client = connect(redis_server.url)
     lines = [("received", "[t] received: x"), ("planned", "[t] planned: a")]
-    assert redis_queue.log_milestones(client, "t3", lines) == 2
-    assert redis_queue.log_milestones(client, "t3", [*lines, ("completed", "[t] done")]) == 1
+    assert network_results.log_milestones(client, "t3", lines) == 2
+    assert network_results.log_milestones(client, "t3", [*lines, ("completed", "[t] done")]) == 1
     assert redis_client.lrange(c.result_logs_key("t3"), 0, -1) == [
         "[t] received: x",
         "[t] planned: a",
@@ -169,12 +172,24 @@ def test_milestones_are_logged_once(redis_server: RedisServer, redis_client: red
 def test_submit_is_what_the_producer_does(
     redis_server: RedisServer, redis_client: redis.Redis
 ) -> None:
-    client = redis_queue.connect(redis_server.url)
+    client = connect(redis_server.url)
     pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(c.notifications_channel())
-    redis_queue.submit(client, "t4", '{"task_id": "t4"}')
+    task_queue.submit(client, "t4", '{"task_id": "t4"}')
     [message] = _messages(pubsub)
     pubsub.close()
     assert message["data"] == '{"task_id": "t4"}'
     assert redis_client.lrange(c.pending_key(), 0, -1) == ['{"task_id": "t4"}']
     assert redis_client.hgetall(c.result_key("t4")) == {"task_id": "t4", "status": "pending"}
+
+
+def test_redis_failures_map_into_the_one_taxonomy(redis_server: RedisServer) -> None:
+    down = connect("redis://127.0.0.1:1/0")
+    with pytest.raises(RedisUnavailableError):
+        task_queue.active_items(down)
+    client = connect(redis_server.url)
+    client.set(c.result_logs_key("wrong-type"), "a string where a list belongs")
+    with pytest.raises(PermanentError) as caught:
+        network_results.read_logs(client, "wrong-type")
+    assert "WRONGTYPE" in str(caught.value)
+    client.close()

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import redis
 
 from devops_orchestrator import constants as c
-from devops_orchestrator.adapters import redis_queue, registry
+from devops_orchestrator.adapters import registry
+from devops_orchestrator.adapters.redis_client import connect
 from devops_orchestrator.bridge.heartbeat import Heartbeat
 from fixtures_redis import RedisServer
 
@@ -17,7 +18,7 @@ AGENT = registry.Agent(agent_id="devops-test-host")
 
 
 def _raw(server: RedisServer) -> redis.Redis:
-    return redis_queue.connect(server.url)  # as the bridge connects
+    return connect(server.url)  # as the bridge connects
 
 
 def _wait_for(predicate: Callable[[], object], timeout: float = 5.0) -> None:

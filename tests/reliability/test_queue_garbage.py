@@ -18,7 +18,7 @@ import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from devops_orchestrator.adapters import redis_queue
+from devops_orchestrator.adapters.redis_client import connect
 from devops_orchestrator.bridge.consumer import Consumer
 from fixtures_redis import RedisServer
 
@@ -170,8 +170,8 @@ garbage_items = st.one_of(random_bytes, truncated_json(), wrong_types(), huge_fi
 
 def make_consumer(server: RedisServer, store: RecordingStore) -> Consumer:
     return Consumer(
-        client=redis_queue.connect(server.url),
-        queue_client=redis_queue.connect(server.url, block_seconds=0.1),
+        client=connect(server.url),
+        queue_client=connect(server.url, block_seconds=0.1),
         store=store,
         agent_id="devops-reliability",
         namespace="garbage",

@@ -24,3 +24,7 @@ class RetryableError(AdapterError):
 
 class PermanentError(AdapterError):
     """Retrying the same request cannot help (it is wrong or forbidden)."""
+
+
+class RedisUnavailableError(RetryableError):
+    """Redis did not answer (connection refused, reset or timed out)."""

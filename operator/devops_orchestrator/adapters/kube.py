@@ -18,10 +18,9 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from devops_orchestrator.adapters.errors import AdapterError, PermanentError, RetryableError
+from devops_orchestrator.config import KUBE_CONFLICT_DELAY_SECONDS, KUBE_OUTAGE_DELAY_SECONDS
 
 _RETRYABLE_STATUS = frozenset({409, 425, 429, 500, 502, 503, 504})
-CONFLICT_DELAY_SECONDS = 1.0
-OUTAGE_DELAY_SECONDS = 5.0
 
 
 def map_api_exception(exc: ApiException, what: str) -> AdapterError:
@@ -30,7 +29,7 @@ def map_api_exception(exc: ApiException, what: str) -> AdapterError:
     reason = _reason(exc)
     message = f"{what}: {status} {reason}".strip()
     if status == 0 or status in _RETRYABLE_STATUS:
-        delay = CONFLICT_DELAY_SECONDS if status == 409 else OUTAGE_DELAY_SECONDS
+        delay = KUBE_CONFLICT_DELAY_SECONDS if status == 409 else KUBE_OUTAGE_DELAY_SECONDS
         return RetryableError(message, status=status, delay=delay)
     return PermanentError(message, status=status)
 
@@ -76,7 +75,7 @@ def call(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     except ApiException as exc:
         raise map_api_exception(exc, what) from exc
     except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise RetryableError(f"{what}: {exc}", delay=OUTAGE_DELAY_SECONDS) from exc
+        raise RetryableError(f"{what}: {exc}", delay=KUBE_OUTAGE_DELAY_SECONDS) from exc
     data = response.data
     return json.loads(data) if data else None
 

@@ -1,7 +1,8 @@
 """The agent registry (PROTOCOL.md "Registry"): register, heartbeat, deregister.
 
 A heartbeat rewrites the whole registration (sets, info, TTL key) in one MULTI, so an
-agent reappears by itself after Redis lost its data; created_at is kept (HSETNX)."""
+agent reappears by itself after Redis lost its data; created_at is kept (HSETNX).
+Errors follow `adapters.errors`."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime
 
-import redis
-
 from devops_orchestrator import constants as c
+from devops_orchestrator.adapters.redis_client import Client, maps_redis_errors, text
 
 STATUS_STARTING = "starting"
 STATUS_ACTIVE = "active"
@@ -31,8 +31,9 @@ def default_agent_id(configured: str = "", domain: str = c.DOMAIN) -> str:
     return configured or f"{domain}-{socket.gethostname()}"
 
 
+@maps_redis_errors
 def heartbeat(
-    client: redis.Redis,
+    client: Client,
     agent: Agent,
     *,
     status: str,
@@ -61,13 +62,15 @@ def heartbeat(
         pipe.execute()
 
 
-def register(client: redis.Redis, agent: Agent, *, now: datetime) -> None:
+@maps_redis_errors
+def register(client: Client, agent: Agent, *, now: datetime) -> None:
     """First registration: a fresh created_at and status `starting`."""
     client.delete(c.agent_info_key(agent.agent_id))
     heartbeat(client, agent, status=STATUS_STARTING, now=now)
 
 
-def deregister(client: redis.Redis, agent: Agent) -> None:
+@maps_redis_errors
+def deregister(client: Client, agent: Agent) -> None:
     """Remove the agent from every set and delete its two keys."""
     with client.pipeline(transaction=True) as pipe:
         pipe.srem(c.AGENTS_ALL, agent.agent_id)
@@ -77,18 +80,15 @@ def deregister(client: redis.Redis, agent: Agent) -> None:
         pipe.execute()
 
 
-def list_agents(client: redis.Redis) -> list[dict[str, str]]:
+@maps_redis_errors
+def list_agents(client: Client) -> list[dict[str, str]]:
     """Every registered agent's info plus `healthy` (its heartbeat key exists)."""
-    ids = sorted(_text(x) for x in client.smembers(c.AGENTS_ALL))
+    ids = sorted(text(x) for x in client.smembers(c.AGENTS_ALL))
     out: list[dict[str, str]] = []
     for agent_id in ids:
         raw = client.hgetall(c.agent_info_key(agent_id))
-        info = {_text(k): _text(v) for k, v in raw.items()}
+        info = {text(k): text(v) for k, v in raw.items()}
         info.setdefault("agent_id", agent_id)
         info["healthy"] = "true" if client.exists(c.agent_heartbeat_key(agent_id)) else "false"
         out.append(info)
     return out
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value

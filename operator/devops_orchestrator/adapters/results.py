@@ -13,13 +13,19 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from devops_orchestrator.adapters import kube
-from devops_orchestrator.constants import LABEL_COMPONENT, LABEL_TASK
+from devops_orchestrator.constants import (
+    ERROR_DATA_KEY,
+    LABEL_COMPONENT,
+    LABEL_TASK,
+    RESULT_CONFIGMAP_SUFFIX,
+    RESULT_DATA_KEY,
+)
 from devops_orchestrator.core.jobs import build_task_label_value
 from devops_orchestrator.models import WorkerResult
 
-RESULT_SUFFIX = "-result"
-RESULT_KEY = "result.json"
-ERROR_KEY = "error"
+RESULT_SUFFIX = RESULT_CONFIGMAP_SUFFIX
+RESULT_KEY = RESULT_DATA_KEY
+ERROR_KEY = ERROR_DATA_KEY
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from devops_orchestrator import constants as c
-from devops_orchestrator.adapters import redis_queue
+from devops_orchestrator.adapters import network_results, task_queue
+from devops_orchestrator.adapters.redis_client import Client
 from devops_orchestrator.adapters.tasks import TaskStore
 from devops_orchestrator.bridge.publisher import is_annotated_published, observe_task
 from devops_orchestrator.core.redis_result import (
@@ -38,8 +39,8 @@ def _now() -> datetime:
 
 @dataclass
 class Consumer:
-    client: redis_queue.Client  # bytes mode, short socket timeout: every write
-    queue_client: redis_queue.Client  # bytes mode, socket timeout > block time: BLMOVE only
+    client: Client  # bytes mode, short socket timeout: every write
+    queue_client: Client  # bytes mode, socket timeout > block time: BLMOVE only
     store: TaskStore
     agent_id: str
     namespace: str
@@ -87,7 +88,7 @@ class Consumer:
         """Block up to `block_seconds` for an item and handle it; None when idle or full."""
         if self.at_capacity():
             return None
-        raw = redis_queue.take(
+        raw = task_queue.take(
             self.queue_client, block_seconds=self.block_seconds, domain=self.domain
         )
         if raw is not None:
@@ -102,8 +103,8 @@ class Consumer:
             self.dead_letter(raw, parsed)
             return "dead"
         task_id = parsed.task_id
-        if redis_queue.is_published(self.client, task_id):
-            redis_queue.remove_active(self.client, raw, domain=self.domain)
+        if network_results.was_published(self.client, task_id):
+            task_queue.remove_active(self.client, raw, domain=self.domain)
             return "done"
         text = raw.decode("utf-8")
         manifest = build_task_manifest(
@@ -123,12 +124,12 @@ class Consumer:
         if is_final(status):
             if not is_annotated_published(body):
                 observe_task(self.client, self.store, body, now=self.clock())
-            redis_queue.remove_active(self.client, raw, domain=self.domain)
+            task_queue.remove_active(self.client, raw, domain=self.domain)
             return "published"
         now = self.clock()
-        redis_queue.mark_in_progress(self.client, build_in_progress_fields(task_id, now))
+        network_results.mark_in_progress(self.client, build_in_progress_fields(task_id, now))
         received = f"received: {parsed.payload.description[:120]}"
-        redis_queue.log_milestones(
+        network_results.log_milestones(
             self.client, task_id, [("received", format_log_line(now, received))]
         )
         taken_by = (body["metadata"].get("annotations") or {}).get(c.ANNOTATION_TAKEN_BY)
@@ -145,7 +146,7 @@ class Consumer:
             if letter.task_id
             else None
         )
-        if redis_queue.dead_letter(
+        if task_queue.dead_letter(
             self.client,
             raw,
             envelope,
@@ -161,7 +162,7 @@ class Consumer:
 
     def recover(self) -> int:
         """Re-handle every item of the active list (crash recovery, stuck items)."""
-        items = redis_queue.active_items(self.client, domain=self.domain)
+        items = task_queue.active_items(self.client, domain=self.domain)
         for raw in items:
             self.handle_item(raw)
         return len(items)

@@ -8,19 +8,17 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import redis
-
 from devops_orchestrator.adapters import registry
+from devops_orchestrator.adapters.errors import RedisUnavailableError
+from devops_orchestrator.adapters.redis_client import Client
 
 logger = logging.getLogger(__name__)
-
-_REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError)
 
 
 class Heartbeat:
     def __init__(
         self,
-        client: redis.Redis,
+        client: Client,
         agent: registry.Agent,
         *,
         interval: float,
@@ -51,7 +49,7 @@ class Heartbeat:
             try:
                 self.beat()
                 self.on_result(None)
-            except _REDIS_ERRORS as exc:
+            except RedisUnavailableError as exc:
                 self.on_result(exc)
             self._stop.wait(self.interval)
 
@@ -70,5 +68,5 @@ class Heartbeat:
             now = datetime.now(UTC)
             registry.heartbeat(self.client, self.agent, status=registry.STATUS_STOPPING, now=now)
             registry.deregister(self.client, self.agent)
-        except _REDIS_ERRORS as exc:
+        except RedisUnavailableError as exc:
             logger.warning("could not deregister %s: %s", self.agent.agent_id, exc)

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from devops_orchestrator import constants as c
-from devops_orchestrator.adapters import redis_queue
+from devops_orchestrator.adapters import network_results
+from devops_orchestrator.adapters.redis_client import Client
 from devops_orchestrator.adapters.tasks import TaskStore
 from devops_orchestrator.core.redis_result import (
     build_final_fields,
@@ -35,7 +36,7 @@ def is_annotated_published(body: Mapping[str, Any]) -> bool:
 
 
 def observe_task(
-    client: redis_queue.Client,
+    client: Client,
     store: TaskStore,
     body: Mapping[str, Any],
     *,
@@ -60,13 +61,13 @@ def observe_task(
     if not is_final(status):
         if deleted:
             return _publish_deleted(client, body, task_id, now)
-        redis_queue.mark_in_progress(client, build_in_progress_fields(task_id, now))
-        redis_queue.log_milestones(client, task_id, lines)
+        network_results.mark_in_progress(client, build_in_progress_fields(task_id, now))
+        network_results.log_milestones(client, task_id, lines)
         return False
-    redis_queue.log_milestones(client, task_id, lines)
+    network_results.log_milestones(client, task_id, lines)
     fields = build_final_fields(task_id, status, now)
     raw = str(annotations.get(c.ANNOTATION_TASK_MESSAGE, ""))
-    published = redis_queue.publish_result(client, fields, raw=raw)
+    published = network_results.publish_result(client, fields, raw=raw)
     if published:
         logger.info("published result of %s as %s: %s", meta.get("name"), task_id, fields["status"])
     if not deleted:
@@ -74,9 +75,7 @@ def observe_task(
     return published
 
 
-def _publish_deleted(
-    client: redis_queue.Client, body: Mapping[str, Any], task_id: str, now: datetime
-) -> bool:
+def _publish_deleted(client: Client, body: Mapping[str, Any], task_id: str, now: datetime) -> bool:
     """A task deleted before it finished: the producer gets a failed result (and its
     item leaves the active list), instead of the recovery re-creating it."""
     error = "the DevOpsTask was deleted before it finished"
@@ -88,6 +87,6 @@ def _publish_deleted(
         "error": error,
     }
     annotations = (body.get("metadata") or {}).get("annotations") or {}
-    redis_queue.log_milestones(client, task_id, [("completed", format_log_line(now, error))])
+    network_results.log_milestones(client, task_id, [("completed", format_log_line(now, error))])
     raw = str(annotations.get(c.ANNOTATION_TASK_MESSAGE, ""))
-    return redis_queue.publish_result(client, fields, raw=raw)
+    return network_results.publish_result(client, fields, raw=raw)

@@ -14,10 +14,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import redis
-
-from devops_orchestrator.adapters import redis_queue, registry
-from devops_orchestrator.adapters.errors import AdapterError
+from devops_orchestrator.adapters import redis_client, registry
+from devops_orchestrator.adapters.errors import AdapterError, RedisUnavailableError
 from devops_orchestrator.adapters.tasks import TaskStore
 from devops_orchestrator.bridge.consumer import Consumer
 from devops_orchestrator.bridge.heartbeat import Heartbeat
@@ -28,7 +26,6 @@ logger = logging.getLogger(__name__)
 
 BACKOFF_START = 0.5
 BACKOFF_MAX = 15.0
-_REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError)
 
 
 class Backoff:
@@ -61,11 +58,11 @@ class Bridge:
         )
         self.heartbeat_interval = heartbeat_interval or settings.heartbeat_interval_seconds
         self.sweep_interval = sweep_interval or settings.redis_recovery_interval_seconds
-        self.client = redis_queue.connect(settings.redis_url)
-        self.queue_client = redis_queue.connect(
+        self.client = redis_client.connect(settings.redis_url)
+        self.queue_client = redis_client.connect(
             settings.redis_url, block_seconds=settings.redis_block_seconds
         )
-        self.probe_client = redis_queue.connect_probe(settings.redis_url)
+        self.probe_client = redis_client.connect_probe(settings.redis_url)
         self.consumer = Consumer(
             client=self.client,
             queue_client=self.queue_client,
@@ -97,10 +94,10 @@ class Bridge:
     def check_redis(self) -> str | None:
         """Ping Redis now (for the readiness endpoint): None when it answers, else why."""
         try:
-            redis_queue.ping(self.probe_client)
-        except (*_REDIS_ERRORS, OSError) as exc:
+            redis_client.ping(self.probe_client)
+        except RedisUnavailableError as exc:
             self._mark(False, exc)
-            return f"{type(exc).__name__}: {exc}"
+            return str(exc)
         self._mark(True)
         return None
 
@@ -124,7 +121,7 @@ class Bridge:
         try:
             self.heartbeat.beat()  # registered before the first task is taken
             self._mark(True)
-        except _REDIS_ERRORS as exc:  # the heartbeat loop registers when Redis is back
+        except RedisUnavailableError as exc:  # the heartbeat loop registers when Redis is back
             self._mark(False, exc)
         self.heartbeat.start()
         loops: Mapping[str, Callable[[], None]] = {
@@ -153,7 +150,7 @@ class Bridge:
         try:
             observe_task(self.client, self.store, body, deleted=deleted)
             self._mark(True)
-        except _REDIS_ERRORS as exc:  # the sweeper publishes it when Redis is back
+        except RedisUnavailableError as exc:  # the sweeper publishes it when Redis is back
             self._mark(False, exc)
         except AdapterError as exc:
             logger.warning("observing %s: %s", (body.get("metadata") or {}).get("name"), exc)
@@ -164,7 +161,7 @@ class Bridge:
         """Run one step; on failure wait the backoff (interruptibly). True on success."""
         try:
             step()
-        except _REDIS_ERRORS as exc:
+        except RedisUnavailableError as exc:
             self._mark(False, exc)
             self._stop.wait(backoff.failed())
             return False

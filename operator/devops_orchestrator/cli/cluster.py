@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, cast
 
 import click
-from kubernetes import client as k8s
 
 from devops_orchestrator import constants as c
+from devops_orchestrator.adapters import kube, tasks
 from devops_orchestrator.cli.common import Context, emit, fail, json_option, reaching
 from devops_orchestrator.core.jobs import build_task_label_value
+from devops_orchestrator.core.output_artifacts import parse_artifact_files
 from devops_orchestrator.core.redis_result import task_id_of
-from devops_orchestrator.core.status import read_progress, read_status, render_plan_summary
+from devops_orchestrator.core.status import (
+    parse_time,
+    read_progress,
+    read_status,
+    render_plan_summary,
+)
 
-INDEX_KEY = "files.json"  # artifacts ConfigMap: {data key: relative path}
 
-
-def _age(created: str | None) -> str:
-    if not created:
+def _age(created: str | None, now: datetime) -> str:
+    since = parse_time(created)
+    if since is None:
         return "-"
-    seconds = int(
-        (datetime.now(UTC) - datetime.fromisoformat(created.replace("Z", "+00:00"))).total_seconds()
-    )
+    seconds = int((now - since).total_seconds())
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
             return f"{seconds // size}{unit}"
@@ -39,20 +39,12 @@ def _age(created: str | None) -> str:
 @click.pass_obj
 def get(ctx: Context, namespace: str, all_namespaces: bool) -> None:
     """DevOpsTasks with their phase and progress (workers finished / planned)."""
-    api = k8s.CustomObjectsApi(ctx.kube())
-    body: dict[str, Any]
+    ctx.use_kube()
     with reaching("listing DevOpsTasks"):
-        if all_namespaces:
-            body = cast(
-                "dict[str, Any]", api.list_cluster_custom_object(c.GROUP, c.VERSION, c.PLURAL)
-            )
-        else:
-            body = cast(
-                "dict[str, Any]",
-                api.list_namespaced_custom_object(c.GROUP, c.VERSION, namespace, c.PLURAL),
-            )
+        items = tasks.list_tasks(() if all_namespaces else (namespace,))
     rows = []
-    for item in body.get("items", []):
+    now = datetime.now(UTC)
+    for item in items:
         meta, status = item.get("metadata", {}), item.get("status") or {}
         stored = read_status(status)
         plan, planner = render_plan_summary(status.get("plan"))
@@ -65,7 +57,7 @@ def get(ctx: Context, namespace: str, all_namespaces: bool) -> None:
                 "plan": plan,
                 "planner": planner,
                 "task_id": task_id_of(item),
-                "age": _age(meta.get("creationTimestamp")),
+                "age": _age(meta.get("creationTimestamp"), now),
                 "message": stored.message,
             }
         )
@@ -91,20 +83,6 @@ def _safe_path(root: Path, relative: str) -> Path:
     return root.joinpath(*path.parts)
 
 
-def _files_of(cm: Any) -> dict[str, bytes]:
-    """{relative path: content} of one artifacts ConfigMap."""
-    data: dict[str, str] = cm.data or {}
-    binary: dict[str, str] = cm.binary_data or {}
-    index: dict[str, str] = json.loads(data[INDEX_KEY]) if INDEX_KEY in data else {}
-    files: dict[str, bytes] = {}
-    for key, value in data.items():
-        if key != INDEX_KEY:
-            files[index.get(key, key)] = value.encode("utf-8")
-    for key, value in binary.items():
-        files[index.get(key, key)] = base64.b64decode(value)
-    return files
-
-
 @click.command()
 @click.argument("name")
 @click.option("-n", "--namespace", default="default", show_default=True)
@@ -120,15 +98,15 @@ def _files_of(cm: Any) -> dict[str, bytes]:
 @click.pass_obj
 def artifacts(ctx: Context, name: str, namespace: str, output_dir: Path) -> None:
     """Write the files the task's workers generated (their artifacts ConfigMaps)."""
-    core = k8s.CoreV1Api(ctx.kube())
+    ctx.use_kube()
     selector = f"{c.LABEL_TASK}={build_task_label_value(name)},{c.LABEL_COMPONENT}=artifacts"
     with reaching("reading artifacts"):
-        cms = core.list_namespaced_config_map(namespace, label_selector=selector).items
+        cms = kube.list_configmaps(namespace, selector)
     if not cms:
         fail(f"no artifacts for DevOpsTask {namespace}/{name}")
     written: list[str] = []
-    for cm in sorted(cms, key=lambda item: str(item.metadata.name if item.metadata else "")):
-        for relative, content in _files_of(cm).items():
+    for cm in sorted(cms, key=lambda item: str(item.get("metadata", {}).get("name", ""))):
+        for relative, content in parse_artifact_files(cm.get("data"), cm.get("binaryData")).items():
             target = _safe_path(output_dir, relative)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import click
-import redis
-from kubernetes import client as k8s
 from kubernetes.config import new_client_from_config
 from kubernetes.config.config_exception import ConfigException
+
+from devops_orchestrator.adapters import kube, redis_client
+from devops_orchestrator.adapters.errors import AdapterError, RedisUnavailableError, RetryableError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -26,21 +27,18 @@ class Context:
     kubeconfig: str | None
     as_json: bool
 
-    def redis(self) -> redis.Redis:
+    def redis(self) -> redis_client.Client:
         if not self.redis_url:
             fail("no Redis URL: pass --redis-url or set DEVOPS_REDIS_URL", EXIT_USAGE)
-        return redis.Redis.from_url(
-            self.redis_url, decode_responses=True, socket_connect_timeout=5, socket_timeout=10
-        )
+        return redis_client.connect(self.redis_url)
 
-    def kube(self) -> k8s.ApiClient:
+    def use_kube(self) -> None:
+        """Point the Kubernetes adapters at `--kubeconfig` (or the default kubeconfig)."""
         try:
-            api: k8s.ApiClient = new_client_from_config(  # type: ignore[no-untyped-call]
-                config_file=self.kubeconfig
-            )
+            api = new_client_from_config(config_file=self.kubeconfig)  # type: ignore[no-untyped-call]
         except (ConfigException, OSError) as exc:
             fail(f"cannot load the kubeconfig: {exc}")
-        return api
+        kube.use_api_client(api)
 
 
 def _set_json(ctx: click.Context, _: click.Parameter, value: bool) -> None:
@@ -73,16 +71,14 @@ def emit(ctx: Context, data: Any, text: Callable[[], str]) -> None:
 
 @contextmanager
 def reaching(what: str) -> Iterator[None]:
-    """Turn connection failures into one clear line and exit code 1 (no traceback)."""
+    """Turn the adapters' failures into one clear line and exit code 1 (no traceback)."""
     try:
         yield
-    except (redis.ConnectionError, redis.TimeoutError) as exc:
+    except RedisUnavailableError as exc:
         fail(f"cannot reach Redis ({what}): {exc}")
-    except k8s.ApiException as exc:
-        fail(f"the Kubernetes API refused {what}: {exc.status} {exc.reason}")
-    except OSError as exc:  # urllib3 connection errors are OSErrors underneath
-        fail(f"cannot reach the Kubernetes API ({what}): {exc}")
-    except Exception as exc:  # urllib3 MaxRetryError and friends
-        if type(exc).__module__.startswith("urllib3"):
+    except RetryableError as exc:
+        if exc.status == 0:  # no HTTP answer at all
             fail(f"cannot reach the Kubernetes API ({what}): {exc}")
-        raise
+        fail(f"the Kubernetes API refused {what}: {exc}")
+    except AdapterError as exc:
+        fail(f"{what} failed: {exc}")

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
-import redis
 
 from devops_orchestrator import constants as c
-from devops_orchestrator.adapters import redis_queue
+from devops_orchestrator.adapters import network_results, task_queue
+from devops_orchestrator.adapters.redis_client import Client
 from devops_orchestrator.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -55,14 +55,14 @@ def _render_result(result: dict[str, str]) -> str:
 
 
 def _follow(
-    client: redis.Redis, task_id: str, *, show_logs: bool, timeout: float | None
+    client: Client, task_id: str, *, show_logs: bool, timeout: float | None
 ) -> dict[str, str]:
     """Print log lines as they arrive until the task is final; the final hash."""
     seen = 0
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
-        result: dict[str, str] = client.hgetall(c.result_key(task_id))  # type: ignore[assignment]
-        lines: list[str] = client.lrange(c.result_logs_key(task_id), seen, -1)  # type: ignore[assignment]
+        result = network_results.read_result(client, task_id)
+        lines = network_results.read_logs(client, task_id, seen)
         if show_logs:
             for line in lines:
                 click.echo(line)
@@ -123,7 +123,7 @@ def submit(
     )
     client = ctx.redis()
     with reaching("submitting the task"):
-        redis_queue.submit(client, task_id, task_json)
+        task_queue.submit(client, task_id, task_json)
     if not wait_:
         emit(ctx, {"task_id": task_id}, lambda: task_id)
         return
@@ -150,7 +150,7 @@ def _decoded(result: dict[str, str]) -> dict[str, Any]:
 def status(ctx: Context, task_id: str) -> None:
     """The task's result hash; exit 1 when it failed."""
     with reaching("reading the result"):
-        result: dict[str, str] = ctx.redis().hgetall(c.result_key(task_id))  # type: ignore[assignment]
+        result = network_results.read_result(ctx.redis(), task_id)
     if not result:
         fail(f"no task {task_id} in Redis")
     emit(ctx, _decoded(result), lambda: _render_result(result))
@@ -171,7 +171,7 @@ def logs(ctx: Context, task_id: str, follow: bool) -> None:
             raise SystemExit(_exit_code(result))
         if follow:
             _follow(client, task_id, show_logs=False, timeout=None)
-        lines: list[str] = client.lrange(c.result_logs_key(task_id), 0, -1)  # type: ignore[assignment]
+        lines = network_results.read_logs(client, task_id)
     emit(ctx, lines, lambda: "\n".join(lines))
 
 
@@ -184,7 +184,7 @@ def wait(ctx: Context, task_id: str, timeout: float | None) -> None:
     """Block until the task is final; exit 0 completed, 1 failed."""
     client = ctx.redis()
     with reaching("waiting for the result"):
-        if not client.exists(c.result_key(task_id)):
+        if not network_results.has_result(client, task_id):
             fail(f"no task {task_id} in Redis")
         result = _follow(client, task_id, show_logs=False, timeout=timeout)
     emit(ctx, _decoded(result), lambda: _render_result(result))

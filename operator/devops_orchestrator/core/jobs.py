@@ -119,7 +119,7 @@ def build_task_selector(task_name: str) -> str:
 
 def build_result_configmap_name(job_name: str) -> str:
     """The ConfigMap where the worker of `job_name` stores its result."""
-    return f"{job_name}-result"
+    return f"{job_name}{c.RESULT_CONFIGMAP_SUFFIX}"
 
 
 def build_job_labels(task_name: str, worker: str, attempt: int) -> dict[str, str]:

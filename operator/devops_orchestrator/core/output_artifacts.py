@@ -14,11 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from devops_orchestrator import constants as c
 from devops_orchestrator.core.network_paths import name_for_network, workspace_of
 
 DEFAULT_MAX_BYTES = 256 * 1024
 VALIDATOR = "artifacts"
-INDEX_KEY = "files.json"  # in an artifacts ConfigMap: {data key: path in the workspace}
+INDEX_KEY = c.ARTIFACTS_INDEX_KEY
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,15 @@ from devops_orchestrator import constants as c
 from devops_orchestrator.core.jobs import build_task_label_value
 from devops_orchestrator.models import Briefing, WorkerResult
 
-RESULT_KEY = "result.json"
-ERROR_KEY = "error"
-INDEX_KEY = "files.json"
+RESULT_KEY = c.RESULT_DATA_KEY
+ERROR_KEY = c.ERROR_DATA_KEY
+INDEX_KEY = c.ARTIFACTS_INDEX_KEY
 _INVALID_KEY = re.compile(r"[^-._a-zA-Z0-9]")
 
 
 def artifacts_configmap_name(briefing: Briefing) -> str:
     base = briefing.job_name or f"{briefing.task_name}-{briefing.worker}-{briefing.attempt}"
-    return f"{base}-artifacts"
+    return f"{base}{c.ARTIFACTS_CONFIGMAP_SUFFIX}"
 
 
 def labels(briefing: Briefing, component: str) -> dict[str, str]:

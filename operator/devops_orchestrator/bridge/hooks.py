@@ -1,4 +1,4 @@
-"""kopf handlers of the Redis bridge: start and stop it with the operator, feed it every
+"""kopf hooks of the Redis bridge: start and stop it with the operator, feed it every
 DevOpsTask event, report Redis reachability in the health probe and in readiness
 (`readiness`, served as `/readyz` by the metrics server). Decorators only."""
 
