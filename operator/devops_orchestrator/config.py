@@ -58,7 +58,9 @@ class Settings(BaseSettings):
     planner: str = Field(
         default="auto", pattern="^(auto|deterministic)$", description="auto: Claude with a key"
     )
-    planner_model: str = Field(default="claude-haiku-4-5", description="Model id of the planner")
+    planner_model: str = Field(
+        default="haiku", description="Planner model: an alias (via MODEL_<ALIAS>) or an id"
+    )
     planner_timeout_seconds: float = Field(default=20.0, gt=0, description="Planning call limit")
     agents_dir: str = Field(
         default="", description="Folder of worker definitions; default: shipped ones"

@@ -23,7 +23,9 @@ TASK = DevOpsTaskSpec(description="Set up complete deployment pipeline for the a
 
 
 def _settings(server: MessagesAPIServer, **overrides: Any) -> Settings:
-    return Settings(anthropic_base_url=server.base_url, planner_timeout_seconds=5, **overrides)
+    # model_haiku as the configuration pins it: the planner's default is the haiku alias
+    values = {"model_haiku": "claude-haiku-4-5", **overrides}
+    return Settings(anthropic_base_url=server.base_url, planner_timeout_seconds=5, **values)
 
 
 def _entry(name: str, reason: str = "needed", brief: str = "do your part") -> dict[str, str]:
@@ -40,7 +42,7 @@ def test_claude_plans_with_one_forced_structured_call(messages_api: MessagesAPIS
     assert build_plan(decision.workers, DEFINITIONS).workers == (D, C)
     reasons = {m.worker: (m.reason, m.brief) for m in decision.matches}
     assert reasons[D] == ("model: builds the image it ships", "Dockerfile")
-    assert decision.model == "claude-haiku-4-5"
+    assert decision.model == "claude-haiku-4-5"  # haiku by default
     assert decision.usage is not None
     assert (decision.usage.input_tokens, decision.usage.output_tokens) == (420, 60)
 
@@ -56,11 +58,23 @@ def test_claude_plans_with_one_forced_structured_call(messages_api: MessagesAPIS
     assert TASK.description in request.messages[0]["content"]
 
 
-def test_the_model_id_is_configurable(messages_api: MessagesAPIServer) -> None:
+@pytest.mark.parametrize(
+    ("overrides", "model"),
+    [
+        ({"planner_model": "claude-sonnet-4-5"}, "claude-sonnet-4-5"),
+        (
+            {"planner_model": "haiku", "model_haiku": "claude-haiku-4-5-20251001"},
+            "claude-haiku-4-5-20251001",
+        ),
+        ({"planner_model": "Sonnet", "model_sonnet": "claude-sonnet-4-6"}, "claude-sonnet-4-6"),
+    ],
+)
+def test_the_model_is_configurable(
+    messages_api: MessagesAPIServer, overrides: dict[str, str], model: str
+) -> None:
     messages_api.reply_tool_use(PLAN_TOOL, {"workers": [_entry(D)]})
-    settings = _settings(messages_api, planner_model="claude-sonnet-4-5")
-    assert plan_task(TASK, DEFINITIONS, settings, KEY).model == "claude-sonnet-4-5"
-    assert messages_api.requests[0].body["model"] == "claude-sonnet-4-5"
+    assert plan_task(TASK, DEFINITIONS, _settings(messages_api, **overrides), KEY).model == model
+    assert messages_api.requests[0].body["model"] == model
 
 
 GARBAGE: list[tuple[str, dict[str, Any] | None, str]] = [

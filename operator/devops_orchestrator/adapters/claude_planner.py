@@ -25,7 +25,19 @@ from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec, TokenUsa
 log = logging.getLogger(__name__)
 
 MAX_PLAN_TOKENS = 1024  # a plan of a few workers with one-line reasons
+ALIASES = ("sonnet", "opus", "haiku")
+# When the alias's setting is empty (an SDK-resolved default), the planner pins its own.
+PINNED = {"haiku": "claude-haiku-4-5", "sonnet": "claude-sonnet-4-5", "opus": "claude-opus-4-5"}
 Planner = Callable[[DevOpsTaskSpec, Sequence[AgentDefinition]], RoutingDecision]
+
+
+def resolve_planner_model(settings: Settings) -> str:
+    """`DEVOPS_PLANNER_MODEL`: an alias maps to `DEVOPS_MODEL_<ALIAS>`, an id is kept."""
+    name = settings.planner_model.strip()
+    if name.lower() not in ALIASES:
+        return name
+    configured = str(getattr(settings, f"model_{name.lower()}", "") or "")
+    return configured or PINNED[name.lower()]
 
 
 def build_planner(settings: Settings, api_key: str | None) -> Planner | None:
@@ -33,7 +45,7 @@ def build_planner(settings: Settings, api_key: str | None) -> Planner | None:
     else None (the deterministic planner decides inside the pure decision)."""
     if not api_key or settings.planner != "auto":
         return None
-    log.info("planning with %s (fallback: the deterministic planner)", settings.planner_model)
+    log.info("planning with %s (fallback: deterministic)", resolve_planner_model(settings))
 
     def planner(spec: DevOpsTaskSpec, definitions: Sequence[AgentDefinition]) -> RoutingDecision:
         return plan_task(spec, definitions, settings, api_key)
@@ -57,7 +69,8 @@ def plan_task(
         log.warning("claude planner fell back to the deterministic one: %s", failure.reason)
         fallback = route(spec, definitions)
         note = f"the claude planner failed ({failure.reason}); deterministic plan used"
-        return replace(fallback, note=note, model=settings.planner_model, usage=failure.usage)
+        model = resolve_planner_model(settings)
+        return replace(fallback, note=note, model=model, usage=failure.usage)
 
 
 class PlanningError(Exception):
@@ -75,6 +88,7 @@ def ask_claude(
 ) -> RoutingDecision:
     """One call; raises PlanningError with a reason that never carries the key."""
     request = build_plan_request(spec, definitions)
+    model = resolve_planner_model(settings)
     messages: list[MessageParam] = [{"role": "user", "content": request.user}]
     tool = ToolParam(
         name=PLAN_TOOL,
@@ -90,7 +104,7 @@ def ask_claude(
     try:
         with client:
             message = client.messages.create(
-                model=settings.planner_model,
+                model=model,
                 max_tokens=MAX_PLAN_TOKENS,
                 system=request.system,
                 messages=messages,
@@ -110,8 +124,6 @@ def ask_claude(
     if message.stop_reason != "tool_use" or not blocks:
         raise PlanningError(f"no plan in the reply (stop reason {message.stop_reason})", usage)
     try:
-        return parse_plan_reply(
-            blocks[0].input, definitions, model=settings.planner_model, usage=usage
-        )
+        return parse_plan_reply(blocks[0].input, definitions, model=model, usage=usage)
     except PlanReplyError as exc:
         raise PlanningError(f"unusable plan: {exc}", usage) from None
