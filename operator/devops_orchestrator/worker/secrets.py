@@ -20,9 +20,10 @@ from pydantic import SecretStr
 
 from devops_orchestrator.config import Secrets
 from devops_orchestrator.worker.gitops import GitCredentials
+from devops_orchestrator.worker.reaper import become_subreaper
 
 PR_SET_DUMPABLE = 4
-PR_SET_CHILD_SUBREAPER = 36
+PR_GET_DUMPABLE = 3
 API_KEY_VARIABLE = "ANTHROPIC_API_KEY"
 GIT_USERNAME_VARIABLE = "GIT_USERNAME"
 GIT_PASSWORD_VARIABLES = ("GIT_PASSWORD", "GIT_TOKEN")
@@ -76,11 +77,11 @@ def seal_process() -> bool:
     prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
     if prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
-    if prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+    if not become_subreaper():
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER, 1) failed")
     return True
 
 
 def is_dumpable() -> bool:
     libc = ctypes.CDLL(None, use_errno=True)
-    return bool(libc.prctl(3, 0, 0, 0, 0))  # PR_GET_DUMPABLE
+    return bool(libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0))

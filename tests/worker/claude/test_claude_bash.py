@@ -12,13 +12,27 @@ from claude_support import SMALL_LIMITS
 from devops_orchestrator.worker.claude.toolbox import Toolbox
 
 
-def _alive(pid: int) -> bool:
-    """True while `pid` runs (a zombie waiting for its reaper counts as ended)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
-    return "\nState:\tZ" not in status
+def _running(marker: str) -> list[int]:
+    """Live processes whose command line holds `marker` (zombies count as ended). By
+    command line, not by a pid the command prints: in its PID namespace that pid is
+    not ours."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            status = (entry / "status").read_text()
+        except (OSError, NotADirectoryError):
+            continue
+        if marker.encode() in cmdline and "\nState:\tZ" not in status:
+            found.append(int(entry.name))
+    return found
+
+
+def _gone(marker: str) -> bool:
+    deadline = time.monotonic() + 5
+    while _running(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not _running(marker)
 
 
 def test_runs_in_the_workspace(toolbox: Toolbox, workspace: Path) -> None:
@@ -29,17 +43,36 @@ def test_runs_in_the_workspace(toolbox: Toolbox, workspace: Path) -> None:
 
 
 def test_timeout_kills_the_whole_process_group(toolbox: Toolbox, workspace: Path) -> None:
-    command = "sh -c 'echo $$ > child.pid; exec sleep 100' & sleep 100"
+    command = "sh -c 'exec sleep 100.0101' & sleep 100"
     started = time.monotonic()
     outcome = toolbox.run("Bash", {"command": command, "timeout": 1})
     assert time.monotonic() - started < 10
     assert outcome.is_error
     assert "timed out after 1s" in outcome.content
-    child = int((workspace / "child.pid").read_text())
-    deadline = time.monotonic() + 5
-    while _alive(child) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(child)
+    assert _gone("100.0101")
+
+
+def test_a_new_session_or_a_double_fork_does_not_escape(toolbox: Toolbox) -> None:
+    """`setsid` leaves the process group; a double fork is orphaned to a reaper. Neither
+    outlives the call."""
+    command = (
+        "setsid sleep 100.0202 >/dev/null 2>&1 < /dev/null & "
+        "( ( exec -a sleep100.0303 sleep 100 >/dev/null 2>&1 & ) & ); "
+        "setsid -f sh -c 'exec sleep 100.0404' >/dev/null 2>&1; echo launched"
+    )
+    outcome = toolbox.run("Bash", {"command": command})
+    assert outcome.content == "exit code 0\nlaunched\n"
+    assert _gone("100.0202") and _gone("sleep100.0303") and _gone("100.0404")
+
+
+def test_a_command_is_bounded_by_the_time_left_in_the_run(toolbox: Toolbox) -> None:
+    toolbox.ctx.time_left = lambda: 1.5
+    started = time.monotonic()
+    outcome = toolbox.run("Bash", {"command": "sleep 100.0505", "timeout": 600})
+    assert time.monotonic() - started < 10 and "timed out after 1.5s" in outcome.content
+    toolbox.ctx.time_left = lambda: 0.0
+    outcome = toolbox.run("Bash", {"command": "echo never"})
+    assert outcome.is_error and "no time left" in outcome.content
 
 
 def test_runaway_output_is_capped(toolbox: Toolbox) -> None:

@@ -1,9 +1,18 @@
-"""The Bash tool: a command in the workspace, with a timeout that kills its whole process
-group, a capped output and an environment that carries no secrets."""
+"""The Bash tool: a command in the workspace, bounded by its timeout and the run's
+remaining time, with a capped output and an environment that carries no secrets.
+
+Nothing it starts outlives the call. Where the kernel lets us (unprivileged user
+namespaces), the command runs in a PID namespace of its own (`unshare --pid --fork
+--kill-child`): when its first process ends, or we kill it, the kernel kills every
+process of the namespace, `setsid` and double forks included; the user namespace also
+leaves it no capability over the worker. Everywhere, the command has its own session,
+the worker is a child subreaper (orphans come back to it), and after the call every new
+descendant is killed."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import signal
@@ -15,11 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from devops_orchestrator.worker import reaper
 from devops_orchestrator.worker.claude.arguments import int_arg, text_arg
 from devops_orchestrator.worker.claude.context import ToolContext, ToolError
 
 _CHUNK = 64 * 1024
 _READER_GRACE_SECONDS = 5.0
+_NAMESPACE_PREFIX = ("unshare", "--map-current-user", "--pid", "--fork", "--kill-child")
+_MIN_SECONDS = 1.0
+_NO_TIME_SECONDS = 0.05
 
 
 def build_env(workspace: Path, path: str) -> dict[str, str]:
@@ -72,13 +85,33 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
+@functools.cache
+def namespace_prefix() -> tuple[str, ...]:
+    """The `unshare` prefix when this kernel and seccomp profile allow it, else ()."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return ()
+    try:
+        probe = subprocess.run(
+            [unshare, *_NAMESPACE_PREFIX[1:], "true"],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    return (unshare, *_NAMESPACE_PREFIX[1:]) if probe.returncode == 0 else ()
+
+
 def run_command(
     command: str, workspace: Path, env: dict[str, str], timeout: float, output_limit: int
 ) -> tuple[int | None, str]:
     """(exit code, output); the exit code is None when the timeout killed the command."""
     shell = shutil.which("bash", path=env["PATH"]) or "/bin/sh"
+    reaper.become_subreaper()
+    before = reaper.children()
     process = subprocess.Popen(
-        [shell, "-c", command],
+        [*namespace_prefix(), shell, "-c", command],
         cwd=workspace,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -95,9 +128,10 @@ def run_command(
         code = process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         code = None
-    # Background children left behind would hold the pipe open: end the group either way.
+    # Background children left behind would hold the pipe open: end them either way.
     _kill_group(process)
     process.wait()
+    reaper.kill_new_descendants(before)
     reader.join(_READER_GRACE_SECONDS)
     process.stdout.close()
     return code, capture.render()
@@ -108,7 +142,10 @@ def bash(ctx: ToolContext, args: Mapping[str, object]) -> str:
     if not command.strip():
         raise ToolError("command is empty")
     seconds = int_arg(args, "timeout", int(ctx.limits.bash_default_timeout))
-    timeout = min(max(float(seconds), 1.0), ctx.limits.bash_max_timeout)
+    left = ctx.time_left()
+    if left <= _NO_TIME_SECONDS:
+        raise ToolError("no time left in this run for a command; give your final answer")
+    timeout = min(max(float(seconds), _MIN_SECONDS), ctx.limits.bash_max_timeout, left)
     root = ctx.sandbox.root
     env = build_env(root, ctx.bash_path)
     code, output = run_command(command, root, env, timeout, ctx.limits.bash_output_max_bytes)

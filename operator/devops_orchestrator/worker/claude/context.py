@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from devops_orchestrator.models import Issue, Severity
@@ -23,6 +25,7 @@ class ToolLimits:
     bash_default_timeout: float = 120.0
     bash_max_timeout: float = 600.0
     bash_output_max_bytes: int = 32 * 1024
+    search_max_seconds: float = 10.0  # Glob and Grep: a hostile pattern stops here
 
 
 class ToolError(Exception):
@@ -36,6 +39,7 @@ class ToolContext:
     limits: ToolLimits
     bash_path: str
     secrets: tuple[str, ...] = ()  # redacted from every tool output
+    time_left: Callable[[], float] = lambda: math.inf  # seconds the run may still use
     issues: list[Issue] = field(default_factory=list)
 
     def record_violation(self, tool: str, violation: SandboxError) -> None:

@@ -121,6 +121,10 @@ class ClaudeEngine:
                 budget=self._budget(),
                 clock=self.clock,
             )
+            # No tool call may outlast the run's wall clock.
+            ctx.time_left = lambda: (
+                conversation.budget.timeout_seconds - (self.clock() - conversation.started)
+            )
             conversation.say(prompts.build_first_message(briefing))
             answer = self._converse(conversation, toolbox)
             result = self._final_result(conversation, answer)

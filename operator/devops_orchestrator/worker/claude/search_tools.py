@@ -1,17 +1,54 @@
-"""Glob and Grep over the workspace, with bounded results."""
+"""Glob and Grep over the workspace, bounded in results and in time.
+
+Patterns come from the model, so a hostile one (`(a+)+$`, `**/**/**/...`) must not
+hang the worker: matching runs on the `regex` engine with a timeout taken from one
+deadline per call (`ToolLimits.search_max_seconds`, and never past the run's end), and
+the walk stops at that deadline too."""
 
 from __future__ import annotations
 
 import fnmatch
 import re
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
+import regex
+
 from devops_orchestrator.worker.claude.arguments import bool_arg, text_arg
 from devops_orchestrator.worker.claude.context import ToolContext, ToolError
+from devops_orchestrator.worker.claude.file_tools import read_beneath
 from devops_orchestrator.worker.claude.files import SKIPPED_DIRS, walk_files
+from devops_orchestrator.worker.claude.sandbox import SandboxError
 
 _LINE_MAX_CHARS = 300
+_PATTERN_MAX_CHARS = 1000
+_REPEATED_ANY_DIRS = re.compile(r"(?:\*\*/)+")
+
+
+class _Deadline:
+    def __init__(self, ctx: ToolContext) -> None:
+        seconds = min(ctx.limits.search_max_seconds, max(ctx.time_left(), 0.0))
+        self.at = time.monotonic() + seconds
+        self.seconds = seconds
+
+    def left(self) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise ToolError(
+                f"the search took longer than {self.seconds:g}s and was stopped; "
+                "use a simpler pattern or a narrower path"
+            )
+        return left
+
+    def match(self, pattern: regex.Pattern[str], text: str, search: bool) -> bool:
+        try:
+            if search:
+                return pattern.search(text, timeout=self.left()) is not None
+            return pattern.match(text, timeout=self.left()) is not None
+        except TimeoutError:
+            self.left()  # raises the ToolError
+            raise
 
 
 def _base(ctx: ToolContext, args: Mapping[str, object]) -> Path:
@@ -37,8 +74,10 @@ def _more(total: int, shown: int, capped: bool) -> list[str]:
     return []
 
 
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """A regex for a glob over POSIX paths: `**` spans folders, `*` and `?` do not."""
+def glob_regex(pattern: str) -> regex.Pattern[str]:
+    """A regex for a glob over POSIX paths: `**` spans folders, `*` and `?` do not.
+    Repeated `**/` mean the same as one (and would backtrack exponentially)."""
+    pattern = _REPEATED_ANY_DIRS.sub("**/", pattern)
     out: list[str] = []
     i = 0
     while i < len(pattern):
@@ -62,7 +101,7 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(pattern[i]))
             i += 1
-    return re.compile("".join(out) + r"\Z")
+    return regex.compile("".join(out) + r"\Z")
 
 
 def glob(ctx: ToolContext, args: Mapping[str, object]) -> str:
@@ -70,16 +109,21 @@ def glob(ctx: ToolContext, args: Mapping[str, object]) -> str:
     pure = PurePosixPath(pattern)
     if not pattern or pure.is_absolute() or ".." in pure.parts:
         raise ToolError("pattern must be relative and must not contain '..'")
+    if len(pattern) > _PATTERN_MAX_CHARS:
+        raise ToolError(f"pattern is longer than {_PATTERN_MAX_CHARS} characters")
     base = _base(ctx, args)
     if not base.is_dir():
         raise ToolError(f"not a directory: {ctx.sandbox.relative(base)}")
-    regex = glob_regex(pattern)
+    deadline = _Deadline(ctx)
+    compiled = glob_regex(pattern)
     limit = ctx.limits.glob_max_results
     matches: list[str] = []
     total = 0
     for path in walk_files(base, ctx.limits.walk_max_files):
         relative = _inside(ctx, path)
-        if relative is None or not regex.match(path.relative_to(base).as_posix()):
+        if relative is None or not deadline.match(
+            compiled, path.relative_to(base).as_posix(), search=False
+        ):
             continue
         total += 1
         if len(matches) < limit:
@@ -102,27 +146,30 @@ def _candidates(ctx: ToolContext, base: Path, name_glob: str) -> Iterator[tuple[
 
 
 def grep(ctx: ToolContext, args: Mapping[str, object]) -> str:
-    flags = re.IGNORECASE if bool_arg(args, "ignore_case") else 0
+    flags = regex.IGNORECASE if bool_arg(args, "ignore_case") else 0
+    pattern = text_arg(args, "pattern")
+    if len(pattern) > _PATTERN_MAX_CHARS:
+        raise ToolError(f"pattern is longer than {_PATTERN_MAX_CHARS} characters")
     try:
-        regex = re.compile(text_arg(args, "pattern"), flags)
-    except re.error as exc:
+        compiled = regex.compile(pattern, flags | regex.VERSION0)
+    except (regex.error, OverflowError, RecursionError) as exc:
         raise ToolError(f"invalid regular expression: {exc}") from exc
+    deadline = _Deadline(ctx)
     base = _base(ctx, args)
     if not base.exists():
         raise ToolError(f"no such file or directory: {ctx.sandbox.relative(base)}")
     limit = ctx.limits.grep_max_matches
     matches: list[str] = []
-    for path, relative in _candidates(ctx, base, text_arg(args, "glob", "")):
-        try:
-            if path.stat().st_size > ctx.limits.grep_max_file_bytes:
-                continue
-            data = path.read_bytes()
-        except OSError:
+    for _, relative in _candidates(ctx, base, text_arg(args, "glob", "")):
+        deadline.left()
+        try:  # opened beneath the root, no link followed: a swapped file cannot escape
+            data, size = read_beneath(ctx, relative, ctx.limits.grep_max_file_bytes)
+        except (ToolError, SandboxError, OSError):
             continue
-        if b"\x00" in data:
+        if size > ctx.limits.grep_max_file_bytes or b"\x00" in data:
             continue
         for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
-            if regex.search(line):
+            if deadline.match(compiled, line, search=True):
                 matches.append(f"{relative}:{number}: {line[:_LINE_MAX_CHARS]}")
                 if len(matches) >= limit:
                     return "\n".join([*matches, *_more(limit, limit, True)])
