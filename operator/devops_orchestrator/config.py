@@ -113,6 +113,8 @@ REDIS_PROBE_TIMEOUT_SECONDS = 2.0  # a readiness probe must answer well within i
 KUBE_CONFLICT_DELAY_SECONDS = 1.0  # a 409: someone else wrote; re-observe soon
 KUBE_OUTAGE_DELAY_SECONDS = 5.0  # throttling, 5xx, connection errors
 RECONCILE_CONFLICT_REPEATS = 3  # passes re-run at once when the status write meets a 409
+BRIDGE_BACKOFF_START_SECONDS = 0.5  # a bridge loop's first wait after a failed step
+BRIDGE_BACKOFF_MAX_SECONDS = 15.0
 
 
 @lru_cache(maxsize=1)

@@ -33,6 +33,7 @@ from devops_orchestrator.core.decide import decide
 from devops_orchestrator.core.decision import Decision, Observation
 from devops_orchestrator.core.jobs import JobConfig, render_job
 from devops_orchestrator.core.observe import build_observation
+from devops_orchestrator.core.policies import UNEXPECTED_ERROR_DELAY_SECONDS, rerun_at_once
 from devops_orchestrator.core.routing import RoutingDecision
 from devops_orchestrator.core.status import build_worker_durations, read_status
 from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec
@@ -180,7 +181,7 @@ class Reconciler:
         except Exception:
             metrics.RECONCILE_ERRORS.labels(kind="unexpected").inc()
             logger.exception("reconcile %s/%s failed", *key)
-            self.trigger(*key, after=10.0)
+            self.trigger(*key, after=UNEXPECTED_ERROR_DELAY_SECONDS)
 
     async def _run(self, key: TaskKey) -> PassOutcome:
         namespace, name = key
@@ -196,7 +197,7 @@ class Reconciler:
                 )
                 break
             except RetryableError as exc:
-                if exc.status == 409 and repeat < RECONCILE_CONFLICT_REPEATS - 1:
+                if rerun_at_once(exc.status, repeat):
                     continue
                 metrics.RECONCILE_ERRORS.labels(kind="retryable").inc()
                 raise

@@ -18,9 +18,8 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from devops_orchestrator.adapters.errors import AdapterError, PermanentError, RetryableError
-from devops_orchestrator.config import KUBE_CONFLICT_DELAY_SECONDS, KUBE_OUTAGE_DELAY_SECONDS
-
-_RETRYABLE_STATUS = frozenset({409, 425, 429, 500, 502, 503, 504})
+from devops_orchestrator.config import KUBE_OUTAGE_DELAY_SECONDS
+from devops_orchestrator.core.policies import api_retry_delay
 
 
 def map_api_exception(exc: ApiException, what: str) -> AdapterError:
@@ -28,10 +27,10 @@ def map_api_exception(exc: ApiException, what: str) -> AdapterError:
     status = int(exc.status or 0)
     reason = _reason(exc)
     message = f"{what}: {status} {reason}".strip()
-    if status == 0 or status in _RETRYABLE_STATUS:
-        delay = KUBE_CONFLICT_DELAY_SECONDS if status == 409 else KUBE_OUTAGE_DELAY_SECONDS
-        return RetryableError(message, status=status, delay=delay)
-    return PermanentError(message, status=status)
+    delay = api_retry_delay(status)
+    if delay is None:
+        return PermanentError(message, status=status)
+    return RetryableError(message, status=status, delay=delay)
 
 
 def _reason(exc: ApiException) -> str:

@@ -21,11 +21,9 @@ from devops_orchestrator.bridge.consumer import Consumer
 from devops_orchestrator.bridge.heartbeat import Heartbeat
 from devops_orchestrator.bridge.publisher import observe_task
 from devops_orchestrator.config import Settings
+from devops_orchestrator.core.policies import next_backoff
 
 logger = logging.getLogger(__name__)
-
-BACKOFF_START = 0.5
-BACKOFF_MAX = 15.0
 
 
 class Backoff:
@@ -33,7 +31,7 @@ class Backoff:
         self.delay = 0.0
 
     def failed(self) -> float:
-        self.delay = min(BACKOFF_MAX, self.delay * 2 if self.delay else BACKOFF_START)
+        self.delay = next_backoff(self.delay)
         return self.delay
 
     def reset(self) -> None:

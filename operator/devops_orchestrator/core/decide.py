@@ -30,6 +30,7 @@ from devops_orchestrator.core.decision import (
 )
 from devops_orchestrator.core.jobs import build_result_configmap_name
 from devops_orchestrator.core.planning import Plan, PlanError, build_plan, prerequisites
+from devops_orchestrator.core.policies import worker_attempts
 from devops_orchestrator.core.routing import route
 from devops_orchestrator.core.status import (
     FINAL_PHASES,
@@ -231,7 +232,7 @@ def _advance_started(
     for job in obs.jobs:
         if job.worker in by_worker:
             by_worker[job.worker].append(job)
-    max_attempts = obs.spec.max_retries + 1
+    max_attempts = worker_attempts(obs.spec.max_retries)
     steps = {
         w: advance_worker(
             before[w],

@@ -9,13 +9,13 @@ from datetime import datetime
 
 from devops_orchestrator.core.decision import ObservedJob
 from devops_orchestrator.core.jobs import build_job_name
+from devops_orchestrator.core.policies import may_retry_worker
 from devops_orchestrator.core.status import WorkerState, format_time
 from devops_orchestrator.models import WorkerPhase, WorkerResult
 
 # A Job that succeeded may be seen a moment before the result it stored; wait this long
 # for the result before accepting the success without one.
 RESULT_GRACE_SECONDS = 30.0
-NO_RETRY_REASONS = frozenset({"DeadlineExceeded"})  # the Job's deadline is the task's
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def advance_worker(
     if job.failed:
         error = job.failure_message or job.failure_reason or "the worker Job failed"
         error = f"attempt {current}: {error}"
-        if state.attempts < max_attempts and job.failure_reason not in NO_RETRY_REASONS:
+        if may_retry_worker(state.attempts, max_attempts, job.failure_reason):
             retrying = replace(
                 state,
                 phase=WorkerPhase.RETRYING,
