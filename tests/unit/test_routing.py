@@ -10,7 +10,7 @@ from routing_phrasings import ALL_ROWS, DONE_WHEN
 
 from devops_orchestrator.core.planning import build_plan
 from devops_orchestrator.core.routing import EXPLICIT_REASON, route
-from devops_orchestrator.core.text import stem, stem_words
+from devops_orchestrator.core.text import WordIndex, stem, stem_words
 from devops_orchestrator.definitions import load_definitions
 from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec, IntentRule
 
@@ -214,3 +214,12 @@ def test_stemming_inflections(words: str, same: bool) -> None:
 def test_short_words_are_not_stemmed() -> None:
     assert [stem(w) for w in ("aws", "k8s", "ci", "cd", "gcp")] == ["aws", "k8s", "ci", "cd", "gcp"]
     assert stem_words("ci/cd docker-compose") == ("ci", "cd", "docker", "compos")
+
+
+def test_word_index_finds_whole_consecutive_words_only() -> None:
+    index = WordIndex(stem_words("Push images to the GitHub registry; GitHub Actions later"))
+    assert index.has_phrase(stem_words("github actions"))
+    assert index.has_phrase(stem_words("image"))
+    assert not index.has_phrase(stem_words("github registry actions"))
+    assert not index.has_phrase(stem_words("act"))  # a part of a word is not the word
+    assert not index.has_phrase(())

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from devops_orchestrator.core.text import find_phrase, stem_words
+from devops_orchestrator.core.text import WordIndex, stem_words
 from devops_orchestrator.models import IntentRule
 
 
@@ -19,7 +19,7 @@ class RuleHit:
 
 
 def find_rule_hit(
-    rules: Sequence[IntentRule], words: Sequence[str], context_keys: frozenset[str]
+    rules: Sequence[IntentRule], words: WordIndex, context_keys: frozenset[str]
 ) -> RuleHit | None:
     """The first rule that holds for the task, with what made it hold."""
     for rule in rules:
@@ -29,14 +29,12 @@ def find_rule_hit(
     return None
 
 
-def _evaluate(
-    rule: IntentRule, words: Sequence[str], context_keys: frozenset[str]
-) -> RuleHit | None:
-    if any(find_phrase(words, stem_words(phrase)) for phrase in rule.unless):
+def _evaluate(rule: IntentRule, words: WordIndex, context_keys: frozenset[str]) -> RuleHit | None:
+    if any(words.has_phrase(stem_words(phrase)) for phrase in rule.unless):
         return None
     matched: list[str] = []
     for group in rule.when:
-        found = next((p for p in group if find_phrase(words, stem_words(p))), None)
+        found = next((p for p in group if words.has_phrase(stem_words(p))), None)
         if found is None:
             return None
         matched.append(found)

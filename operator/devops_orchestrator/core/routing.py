@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from devops_orchestrator.core.intents import RuleHit, collect_context_keys, find_rule_hit
-from devops_orchestrator.core.text import find_phrase, iter_context_text, stem_words
+from devops_orchestrator.core.text import WordIndex, iter_context_text, stem_words
 from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec, TokenUsage
 
 EXPLICIT_REASON = "explicitly requested"
@@ -64,7 +64,7 @@ def route(spec: DevOpsTaskSpec, definitions: Sequence[AgentDefinition]) -> Routi
     known = [definition.name for definition in definitions]
     if spec.workers:
         return _route_explicit(spec.workers, definitions)
-    words = build_task_words(spec)
+    words = WordIndex(build_task_words(spec))
     context_keys = collect_context_keys(spec.context)
     matched = {definition.name: _matched(definition, words) for definition in definitions}
     hits = {d.name: find_rule_hit(d.rules, words, context_keys) for d in definitions}
@@ -92,13 +92,13 @@ def _build_match(
     return WorkerMatch(definition.name, "; ".join(reasons), matched, definition.description)
 
 
-def _matched(definition: AgentDefinition, words: Sequence[str]) -> tuple[str, ...]:
+def _matched(definition: AgentDefinition, words: WordIndex) -> tuple[str, ...]:
     """The definition's keywords found in `words`, one per stem ("container" and
     "containerize" are the same word to the task)."""
     found: dict[tuple[str, ...], str] = {}
     for keyword in definition.keywords:
         stems = stem_words(keyword)
-        if stems not in found and find_phrase(words, stems):
+        if stems not in found and words.has_phrase(stems):
             found[stems] = keyword
     return tuple(found.values())
 

@@ -67,12 +67,26 @@ def stem_words(text: str) -> tuple[str, ...]:
     return tuple(stem(word) for word in _WORD.findall(text.lower()))
 
 
-def find_phrase(words: Sequence[str], phrase: Sequence[str]) -> bool:
-    """Whether the stemmed `phrase` occurs as consecutive whole words in `words`."""
-    size = len(phrase)
-    if size == 0:
-        return False
-    return any(tuple(words[i : i + size]) == tuple(phrase) for i in range(len(words) - size + 1))
+class WordIndex:
+    """A task's stemmed words with the positions of each, so looking up a phrase costs
+    the occurrences of its first word, not the length of the text (task text is
+    hostile and may be a megabyte)."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        self.words = tuple(words)
+        positions: dict[str, list[int]] = {}
+        for index, word in enumerate(self.words):
+            positions.setdefault(word, []).append(index)
+        self._positions = positions
+
+    def has_phrase(self, phrase: Sequence[str]) -> bool:
+        """Whether the stemmed `phrase` occurs as consecutive whole words."""
+        wanted = tuple(phrase)
+        if not wanted:
+            return False
+        size = len(wanted)
+        starts = self._positions.get(wanted[0], ())
+        return any(self.words[i : i + size] == wanted for i in starts)
 
 
 def _is_location(value: str) -> bool:
