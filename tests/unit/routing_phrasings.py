@@ -148,6 +148,19 @@ UNSEEN: list[Row] = [
     ("Create a docker-compose setup to run the whole stack locally", [], {}, (D,)),
     ("Create a Dockerfile and Kubernetes manifests for the Python worker", [], {}, (D, I)),
     ("Our GitLab pipeline should deploy to the k8s cluster after tests pass", [], {}, DIC),
+    # a second batch, also untuned
+    ("Run the Django app with Gunicorn in Docker", [], {}, (D,)),
+    ("GitHub workflow that runs terraform plan on pull requests", [], {}, (C,)),
+    ("Add a Makefile target to build the Docker image", [], {}, (D,)),
+    ("Deploy the Rails app to AWS with CI/CD", [], {}, DIC),
+    ("Publish the Python package to PyPI from GitHub Actions", [], {}, (C,)),
+    ("Add resource limits and requests to the Kubernetes deployment", [], {}, (I,)),
+    ("Set up Prometheus monitoring on the Kubernetes cluster", [], {}, (I,)),
+    ("Create a development container with docker compose and a seeded database", [], {}, (D,)),
+    ("Migrate the deployment from EC2 VMs to EKS", [], {}, (D, I)),
+    ("Speed up the slow CI by caching Docker layers", [], {}, (C,)),
+    ("Add staging and production environments to the GitLab pipeline", [], {}, (C,)),
+    ("Provision a managed Postgres database with Terraform on Azure", [], {}, (I,)),
 ]
 
 ALL_ROWS: list[Row] = [

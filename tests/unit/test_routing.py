@@ -94,6 +94,12 @@ KNOWN_MISSES: dict[str, tuple[str, ...]] = {
     "Provide a docker-compose example for production deployment": (D, I),
     # "Argo CD" is read as CD and deploying to a cluster as shipping an image
     "Set up Argo CD for GitOps deployments to the cluster": (D, I, C),
+    # Terraform run by CI is CI's work; the keyword brings infra
+    "GitHub workflow that runs terraform plan on pull requests": (I, C),
+    # a Kubernetes Deployment (the object) reads as deploying to a cluster
+    "Add resource limits and requests to the Kubernetes deployment": (D, I),
+    # Docker layer caching in CI is CI's work; "docker" brings docker-worker
+    "Speed up the slow CI by caching Docker layers": (D, C),
 }
 
 
