@@ -11,33 +11,46 @@ from typing import Any
 import redis
 from kubernetes import client as k8s
 
+from bench.promtext import sum_counter
+
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def parse_request_totals(text: str) -> Counter[str]:
     """`apiserver_request_total` summed per resource (pure: Prometheus text in)."""
     totals: Counter[str] = Counter()
-    for line in text.splitlines():
-        if not line.startswith("apiserver_request_total{"):
-            continue
-        labels, _, value = line.rpartition(" ")
-        resource = ""
-        for part in labels[labels.index("{") + 1 : labels.rindex("}")].split(","):
-            key, _, raw = part.partition("=")
-            if key == "resource":
-                resource = raw.strip('"')
-        totals[resource or "(none)"] += int(float(value))
+    for (resource,), n in sum_counter(text, "apiserver_request_total", ("resource",)).items():
+        totals[resource or "(none)"] += n
     return totals
 
 
-def apiserver_requests(api: k8s.ApiClient) -> Counter[str]:
-    """One GET /metrics (itself counted once by the API server)."""
+def apiserver_metrics(api: k8s.ApiClient) -> str:
+    """One GET /metrics (itself counted once by the API server), as Prometheus text."""
     method, url, headers, _, _ = api.param_serialize(
         "GET", "/metrics", header_params={"Accept": "text/plain"}, auth_settings=["BearerToken"]
     )
     response: Any = api.call_api(method, url, header_params=headers)
     response.read()
-    return parse_request_totals(response.data.decode())
+    return str(response.data.decode())
+
+
+def apiserver_requests(api: k8s.ApiClient) -> Counter[str]:
+    return parse_request_totals(apiserver_metrics(api))
+
+
+def parse_machine_cpu(text: str) -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs from /proc/stat (pure); iowait counts as idle."""
+    for line in text.splitlines():
+        if line.startswith("cpu "):
+            values = [int(v) for v in line.split()[1:]]
+            idle = values[3] + (values[4] if len(values) > 4 else 0)
+            total = sum(values[:8])
+            return total - idle, total
+    raise ValueError("no cpu line in /proc/stat")
+
+
+def machine_cpu() -> tuple[int, int]:
+    return parse_machine_cpu(Path("/proc/stat").read_text())
 
 
 def redis_commands(client: redis.Redis) -> int:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 
-def _s(summary: dict[str, Any], key: str = "p50", scale: float = 1.0, fmt: str = ".2f") -> str:
+def format_summary(
+    summary: dict[str, Any], key: str = "p50", scale: float = 1.0, fmt: str = ".2f"
+) -> str:
     if not summary or summary.get("n", 0) == 0:
         return "n/a"
     value = format(summary[key] * scale, fmt)
@@ -25,10 +27,14 @@ def render_markdown(results: dict[str, Any]) -> str:
     mib = 1 / 1024
     first = (thr.get("runs") or [{}])[0]
     rows = [
-        ("Floor: bare Job create → Complete, p50", _s(floor), "s"),
-        ("Floor p95", _s(floor, "p95"), "s"),
-        ("Task latency (1 worker, LPUSH → final result), p50", _s(lat.get("seconds", {})), "s"),
-        ("Task latency p95", _s(lat.get("seconds", {}), "p95"), "s"),
+        ("Floor: bare Job create → Complete, p50", format_summary(floor), "s"),
+        ("Floor p95", format_summary(floor, "p95"), "s"),
+        (
+            "Task latency (1 worker, LPUSH → final result), p50",
+            format_summary(lat.get("seconds", {})),
+            "s",
+        ),
+        ("Task latency p95", format_summary(lat.get("seconds", {}), "p95"), "s"),
         (
             "Latency / floor (p50; p95)",
             f"{ratio.get('p50', float('nan')):.2f}; {ratio.get('p95', float('nan')):.2f}",
@@ -36,14 +42,14 @@ def render_markdown(results: dict[str, Any]) -> str:
         ),
         (
             "Pickup (LPUSH → DevOpsTask seen), p50",
-            _s(lat.get("pickup_seconds", {}), fmt=".3f"),
+            format_summary(lat.get("pickup_seconds", {}), fmt=".3f"),
             "s",
         ),
-        ("Pickup p95", _s(lat.get("pickup_seconds", {}), "p95", fmt=".3f"), "s"),
+        ("Pickup p95", format_summary(lat.get("pickup_seconds", {}), "p95", fmt=".3f"), "s"),
         (
             f"Throughput ({first.get('tasks', '?')} tasks x {first.get('workers_per_task', 0):.0f} "
             f"workers x {first.get('worker_sleep_s', '?')} s)",
-            _s(thr.get("tasks_per_s", {}), fmt=".3f"),
+            format_summary(thr.get("tasks_per_s", {}), fmt=".3f"),
             "tasks/s",
         ),
         (
@@ -51,50 +57,50 @@ def render_markdown(results: dict[str, Any]) -> str:
             f"{first.get('sequential_tasks_per_s', float('nan')):.3f}",
             "tasks/s",
         ),
-        ("Throughput / sequential", _s(thr.get("ratio_to_sequential", {})), "x"),
+        ("Throughput / sequential", format_summary(thr.get("ratio_to_sequential", {})), "x"),
         (
             "API requests per task, 1-worker (net of idle)",
-            _s(lat_cost.get("api_requests_net", {}), fmt=".1f"),
+            format_summary(lat_cost.get("api_requests_net", {}), fmt=".1f"),
             "req",
         ),
         (
             "API requests per task, 3-worker (net of idle)",
-            _s(thr_cost.get("api_requests_net", {}), fmt=".1f"),
+            format_summary(thr_cost.get("api_requests_net", {}), fmt=".1f"),
             "req",
         ),
         (
             "Redis commands per task, 1-worker (net of idle)",
-            _s(lat_cost.get("redis_commands_net", {}), fmt=".1f"),
+            format_summary(lat_cost.get("redis_commands_net", {}), fmt=".1f"),
             "cmd",
         ),
         (
             "Redis commands per task, 3-worker (net of idle)",
-            _s(thr_cost.get("redis_commands_net", {}), fmt=".1f"),
+            format_summary(thr_cost.get("redis_commands_net", {}), fmt=".1f"),
             "cmd",
         ),
         (
             "Operator CPU per task, 1-worker (net of idle)",
-            _s(lat_cost.get("operator_cpu_s_net", {}), fmt=".3f"),
+            format_summary(lat_cost.get("operator_cpu_s_net", {}), fmt=".3f"),
             "s",
         ),
         (
             "Operator CPU per task, 3-worker (net of idle)",
-            _s(thr_cost.get("operator_cpu_s_net", {}), fmt=".3f"),
+            format_summary(thr_cost.get("operator_cpu_s_net", {}), fmt=".3f"),
             "s",
         ),
         (
             "Operator peak RSS (VmHWM, after throughput)",
-            _s(thr.get("peak_rss_kib", {}), scale=mib, fmt=".0f"),
+            format_summary(thr.get("peak_rss_kib", {}), scale=mib, fmt=".0f"),
             "MiB",
         ),
         (
             f"Operator RSS idle ({mem.get('baseline_tasks_present', '?')} tasks present)",
-            _s(mem.get("baseline_rss_kib", {}), scale=mib, fmt=".0f"),
+            format_summary(mem.get("baseline_rss_kib", {}), scale=mib, fmt=".0f"),
             "MiB",
         ),
         (
             f"Operator RSS with {mem.get('finished_tasks', '?')} more finished DevOpsTasks",
-            _s(mem.get("with_finished_rss_kib", {}), scale=mib, fmt=".0f"),
+            format_summary(mem.get("with_finished_rss_kib", {}), scale=mib, fmt=".0f"),
             "MiB",
         ),
     ]

@@ -104,7 +104,13 @@ class Stack:
         )
         wait_until("redis", self._redis_up, 10, 0.05)
 
-    def start_operator(self, max_in_flight: int) -> None:
+    def start_operator(
+        self,
+        max_in_flight: int,
+        kubeconfig: Path | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        """The operator on `self.namespace`, as admin unless `kubeconfig` says otherwise."""
         env = {
             k: v
             for k, v in os.environ.items()
@@ -112,7 +118,7 @@ class Stack:
         }
         env.update(
             {
-                "KUBECONFIG": str(self.kubeconfig),
+                "KUBECONFIG": str(kubeconfig or self.kubeconfig),
                 "PYTHONUNBUFFERED": "1",
                 "DEVOPS_HEALTH_PORT": str(self.health_port),
                 "DEVOPS_METRICS_PORT": "0",
@@ -122,6 +128,7 @@ class Stack:
                 "DEVOPS_AGENT_ID": "devops-bench",
                 "DEVOPS_MAX_IN_FLIGHT": str(max_in_flight),
                 "DEVOPS_WORKER_COMMAND": json.dumps([sys.executable, str(BENCH_WORKER)]),
+                **(extra_env or {}),
             }
         )
         self.operator_env = env

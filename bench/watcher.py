@@ -1,5 +1,6 @@
 """When things happened, as the API server tells it: a watch thread per kind records the
-monotonic time a DevOpsTask was first seen and the time a Job was first seen Complete."""
+monotonic time a DevOpsTask was first seen, a Job first seen, and a Job first seen
+Complete; `on_new_job` (if given) is called once per new Job, on the watch thread."""
 
 from __future__ import annotations
 
@@ -15,10 +16,17 @@ GROUP, VERSION, PLURAL = "devops.agentnet.dev", "v1alpha1", "devopstasks"
 
 
 class Watcher:
-    def __init__(self, api: k8s.ApiClient, namespace: str) -> None:
+    def __init__(
+        self,
+        api: k8s.ApiClient,
+        namespace: str,
+        on_new_job: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self.api = api
         self.namespace = namespace
+        self.on_new_job = on_new_job
         self.tasks_seen: dict[str, float] = {}
+        self.jobs_seen: dict[str, float] = {}
         self.jobs_complete: dict[str, float] = {}
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -67,6 +75,11 @@ class Watcher:
         self.tasks_seen.setdefault(body["metadata"]["name"], time.monotonic())
 
     def _on_job(self, body: dict[str, Any]) -> None:
+        name = body["metadata"]["name"]
+        if name not in self.jobs_seen:
+            self.jobs_seen[name] = time.monotonic()
+            if self.on_new_job is not None:
+                self.on_new_job(body)
         conditions = (body.get("status") or {}).get("conditions") or []
         if any(c.get("type") == "Complete" and c.get("status") == "True" for c in conditions):
             self.jobs_complete.setdefault(body["metadata"]["name"], time.monotonic())
