@@ -109,6 +109,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BriefingError as exc:
         print(f"devops-worker: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    # The first line of the pod's log, once the briefing is understood (the benchmark
+    # measures the start-up cost up to it).
+    print(
+        f"devops-worker: {briefing.worker} attempt {briefing.attempt} of {briefing.task_name}: "
+        "started",
+        file=sys.stderr,
+        flush=True,
+    )
     # Before any tool runs: nothing of this process readable by them, no secret in its
     # environment (see worker.secrets).
     seal_process()

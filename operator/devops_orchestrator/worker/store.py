@@ -7,13 +7,12 @@ replace."""
 from __future__ import annotations
 
 import os
-from typing import Any
-
-from kubernetes import client as k8s
-from kubernetes import config as k8s_config
-from kubernetes.client.exceptions import ApiException
+from typing import TYPE_CHECKING, Any
 
 from devops_orchestrator.models import Briefing
+
+if TYPE_CHECKING:  # imported when used: a standalone worker never pays for the client
+    from kubernetes import client as k8s
 
 
 def in_cluster(briefing: Briefing) -> bool:
@@ -22,16 +21,21 @@ def in_cluster(briefing: Briefing) -> bool:
 
 def load_api() -> k8s.CoreV1Api:
     """In-cluster service account first, else KUBECONFIG / ~/.kube/config."""
+    from kubernetes import client as k8s_client
+    from kubernetes import config as k8s_config
+
     try:
         k8s_config.load_incluster_config()  # type: ignore[no-untyped-call]
     except k8s_config.ConfigException:
         k8s_config.load_kube_config()  # type: ignore[no-untyped-call]
-    return k8s.CoreV1Api()
+    return k8s_client.CoreV1Api()
 
 
 def ensure_configmap(api: k8s.CoreV1Api, body: dict[str, Any]) -> None:
     namespace = body["metadata"]["namespace"]
     name = body["metadata"]["name"]
+    from kubernetes.client.exceptions import ApiException
+
     try:
         api.create_namespaced_config_map(namespace, body)  # type: ignore[arg-type]
     except ApiException as exc:

@@ -16,29 +16,32 @@ tool is missing reports an error issue instead of passing silently."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
 from devops_orchestrator.models import Issue, Severity
-from devops_orchestrator.worker.validators.actionlint import validate_workflows
-from devops_orchestrator.worker.validators.compose import validate_compose_files
-from devops_orchestrator.worker.validators.gitlab import validate_gitlab_files
-from devops_orchestrator.worker.validators.hadolint import validate_dockerfiles
-from devops_orchestrator.worker.validators.jenkins import validate_jenkinsfiles
-from devops_orchestrator.worker.validators.kubernetes import validate_manifests
 
-__all__ = ["classify", "has_errors", "validate_files"]
+__all__ = ["classify", "has_errors", "load_validator", "validate_files"]
 
 Validator = Callable[[Path, Sequence[str]], list[Issue]]
 
-_VALIDATORS: dict[str, Validator] = {
-    "hadolint": validate_dockerfiles,
-    "actionlint": validate_workflows,
-    "compose": validate_compose_files,
-    "gitlab-ci": validate_gitlab_files,
-    "jenkinsfile": validate_jenkinsfiles,
-    "yaml": validate_manifests,
+# kind -> (module, function). Imported only when a file of that kind is there: a worker
+# start-up should not pay for jsonschema, the Kubernetes schemas or YAML it never checks.
+_VALIDATORS: dict[str, tuple[str, str]] = {
+    "hadolint": ("hadolint", "validate_dockerfiles"),
+    "actionlint": ("actionlint", "validate_workflows"),
+    "compose": ("compose", "validate_compose_files"),
+    "gitlab-ci": ("gitlab", "validate_gitlab_files"),
+    "jenkinsfile": ("jenkins", "validate_jenkinsfiles"),
+    "yaml": ("kubernetes", "validate_manifests"),
 }
+
+
+def load_validator(kind: str) -> Validator:
+    module, function = _VALIDATORS[kind]
+    validator: Validator = getattr(importlib.import_module(f"{__name__}.{module}"), function)
+    return validator
 
 
 def classify(file: str) -> str | None:
@@ -81,7 +84,7 @@ def validate_files(workspace: Path, files: Sequence[str]) -> list[Issue]:
         if kind is not None:
             groups.setdefault(kind, []).append(relative)
     for kind, group in groups.items():
-        issues.extend(_VALIDATORS[kind](root, sorted(set(group))))
+        issues.extend(load_validator(kind)(root, sorted(set(group))))
     return issues
 
 
