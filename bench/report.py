@@ -26,7 +26,24 @@ def render_markdown(results: dict[str, Any]) -> str:
     ratio = lat.get("ratio_to_floor", {})
     mib = 1 / 1024
     first = (thr.get("runs") or [{}])[0]
+    boot = results.get("worker_startup", {})
+    alone, stored = boot.get("standalone", {}), boot.get("in_cluster", {})
     rows = [
+        (
+            "Worker CPU, exec → first log line (empty task)",
+            format_summary(alone.get("cpu_to_first_line_s", {}), fmt=".3f"),
+            "CPU-s",
+        ),
+        (
+            "Worker CPU, exec → exit (empty task, standalone)",
+            format_summary(alone.get("cpu_to_exit_s", {}), fmt=".3f"),
+            "CPU-s",
+        ),
+        (
+            "Worker CPU, exec → exit (empty task, result stored through the API)",
+            format_summary(stored.get("cpu_to_exit_s", {}), fmt=".3f"),
+            "CPU-s",
+        ),
         ("Floor: bare Job create → Complete, p50", format_summary(floor), "s"),
         ("Floor p95", format_summary(floor, "p95"), "s"),
         (

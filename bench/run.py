@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import scenarios
+from bench import scenarios, startup
 from bench.report import render_markdown
 from bench.stack import Stack
 from bench.watcher import Watcher
@@ -38,6 +38,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help="DEVOPS_MAX_IN_FLIGHT of the operator (its default: 10)",
     )
     p.add_argument("--idle-seconds", type=float, help="background sample (default 15)")
+    p.add_argument("--startup-runs", type=int, help="worker start-up samples (default 10)")
     p.add_argument("--out", type=Path, default=OUT, help="folder for results.json/.md")
     p.add_argument("--keep", action="store_true", help="keep the state folder")
     args = p.parse_args(argv)
@@ -49,6 +50,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "throughput_tasks": (100, 10),
         "finished_tasks": (1000, 100),
         "idle_seconds": (15.0, 5.0),
+        "startup_runs": (10, 3),
     }
     for name, (full, small) in defaults.items():
         if getattr(args, name) is None:
@@ -78,6 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         watcher = Watcher(stack.kube(), stack.namespace)
         watcher.start()
         r = stack.redis()
+        scenarios.log("worker start-up cost, standalone and storing its result")
+        results["worker_startup"] = {
+            "standalone": startup.measure(args.startup_runs),
+            "in_cluster": startup.measure(args.startup_runs, stack.namespace, stack.kubeconfig),
+        }
         results["floor"] = scenarios.floor(stack, watcher, args.floor_runs)
         scenarios.log("sampling the idle background")
         idle = scenarios.idle_rates(stack, r, args.idle_seconds)
