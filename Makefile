@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)/hack
 
-.PHONY: manifests setup controlplane validators test test-unit lint cluster-up cluster-down redis-up redis-down demo bench reliability clean
+.PHONY: manifests setup controlplane validators test test-unit lint cluster-up cluster-down redis-up redis-down demo bench bench-scale kwok reliability clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,12 @@ demo: setup controlplane  ## from a fresh clone to a finished task
 
 bench: setup controlplane  ## orchestration benchmark on a fresh cluster: bench/results.{json,md}
 	$(PY) -m bench $(BENCH_ARGS)
+
+kwok:  ## KWOK (simulated nodes and pods for bench-scale), built from its Go module into the cache
+	bash hack/build-kwok.sh
+
+bench-scale: setup controlplane kwok  ## the operator at scale on KWOK nodes: bench/scale-results.{json,md}
+	$(PY) -m bench.scale $(BENCH_SCALE_ARGS)
 
 reliability: setup controlplane  ## the fault-injection suite with its long parameters
 	RELIABILITY_LONG=1 $(PY) -m pytest -q tests/reliability
