@@ -4,7 +4,9 @@ statistics, and a process's CPU time and memory from /proc."""
 from __future__ import annotations
 
 import os
+import platform
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +75,16 @@ def memory_kib(pid: int) -> dict[str, int]:
         if key in ("VmRSS", "VmHWM"):
             found[key] = int(value.split()[0])
     return found
+
+
+def run_header(settings: dict[str, Any]) -> dict[str, Any]:
+    """When, with what settings and on what machine (its load at the start) a run began."""
+    return {
+        "started_at": datetime.now(UTC).isoformat(),
+        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in settings.items()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_avg_at_start": os.getloadavg(),
+        },
+    }

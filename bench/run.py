@@ -6,14 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import scenarios, startup
+from bench import probes, scenarios, startup
 from bench.report import render_markdown
 from bench.stack import Stack
 from bench.watcher import Watcher
@@ -60,16 +58,8 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
-    results: dict[str, Any] = {
-        "started_at": datetime.now(UTC).isoformat(),
-        "quick": args.quick,
-        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_avg_at_start": os.getloadavg(),
-        },
-    }
+    results: dict[str, Any] = probes.run_header(vars(args))
+    results["quick"] = args.quick
     stack = Stack()
     started = time.monotonic()
     try:

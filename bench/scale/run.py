@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from kubernetes import client as k8s
 
-from bench import identity, kwok, profile
+from bench import identity, kwok, probes, profile
 from bench.scale import scenarios
 from bench.scale.report import render_markdown, summarize_repeats
 from bench.scenarios import floor, log, settle_rss
@@ -116,15 +114,7 @@ def run_bursts(stack: Stack, args: argparse.Namespace, kubeconfig: Path) -> list
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
-    results: dict[str, Any] = {
-        "started_at": datetime.now(UTC).isoformat(),
-        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_avg_at_start": os.getloadavg(),
-        },
-    }
+    results: dict[str, Any] = probes.run_header(vars(args))
     stack = Stack()
     sim: kwok.Kwok | None = None
     started = time.monotonic()
