@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devops_orchestrator.models import GitWorkspace
+from devops_orchestrator.worker.redaction import redact as redact_secrets
 
 AUTHOR_NAME = "devops-orchestrator"
 AUTHOR_EMAIL = "devops-orchestrator@agentnet.invalid"
@@ -87,11 +88,7 @@ class GitCredentials:
 
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     """Remove user:password@ from URLs and the given secrets from any text."""
-    text = _USERINFO.sub("***@", text)
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+    return redact_secrets(_USERINFO.sub("***@", text), secrets)
 
 
 # --- What the spec may ask for ---------------------------------------------------------

@@ -44,8 +44,11 @@ def prepare_workspace(
     return Workspace(path)
 
 
-def select_engine(requested: EngineName, secrets: Secrets | None = None) -> Engine:
-    """auto: claude when ANTHROPIC_API_KEY is set, else the generator."""
+def select_engine(
+    requested: EngineName, secrets: Secrets | None = None, hidden: tuple[str, ...] = ()
+) -> Engine:
+    """auto: claude when ANTHROPIC_API_KEY is set, else the generator. `hidden`: every
+    secret the worker holds, redacted from what the tools return."""
     secrets = secrets or Secrets()
     name = requested
     if name == EngineName.AUTO:
@@ -54,7 +57,7 @@ def select_engine(requested: EngineName, secrets: Secrets | None = None) -> Engi
     if name == EngineName.CLAUDE:
         from devops_orchestrator.worker.claude import ClaudeEngine
 
-        return ClaudeEngine(secrets=secrets)
+        return ClaudeEngine(secrets=secrets, hidden=hidden)
     return GeneratorEngine()
 
 
@@ -65,7 +68,11 @@ def run_worker(
     `secrets`: what the worker took out of its environment (default: read it there)."""
     definition = get_definition(briefing.worker)
     workspace = prepare_workspace(briefing, directory, secrets)
-    engine = select_engine(briefing.engine, secrets.for_engine() if secrets else None)
+    engine = select_engine(
+        briefing.engine,
+        secrets.for_engine() if secrets else None,
+        secrets.values() if secrets else (),
+    )
     before = take_snapshot(workspace.path)
     result = engine.run(briefing, definition, workspace.path)
     created, modified = diff_snapshots(before, take_snapshot(workspace.path))

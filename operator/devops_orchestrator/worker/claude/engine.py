@@ -58,12 +58,14 @@ class ClaudeEngine:
         secrets: Secrets | None = None,
         limits: ToolLimits | None = None,
         clock: Callable[[], float] = time.monotonic,
+        hidden: tuple[str, ...] = (),
     ) -> None:
         self.name = name
         self.settings = settings or get_settings()
         self.secrets = secrets if secrets is not None else Secrets()
         self.limits = limits or ToolLimits()
         self.clock = clock
+        self.hidden = hidden  # other secrets the worker holds (git): redacted like the key
 
     def _client(self, key: str) -> anthropic.Anthropic:
         return anthropic.Anthropic(
@@ -106,7 +108,7 @@ class ClaudeEngine:
             tracker=FileTracker.snapshot(sandbox, self.limits.walk_max_files),
             limits=self.limits,
             bash_path=self.settings.bash_path,
-            secrets=(key,),
+            secrets=(key, *self.hidden),
         )
         toolbox = Toolbox(ctx, definition.tools)
         if toolbox.unknown:

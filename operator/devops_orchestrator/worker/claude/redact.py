@@ -1,14 +1,8 @@
-"""Secrets never leave the engine: every text it hands on passes through here."""
+"""Secrets never leave the engine: every text it hands on passes through here (the
+encoding-aware redaction of `worker.redaction`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from devops_orchestrator.worker.redaction import REDACTED, redact
 
-REDACTED = "[redacted]"
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return text
+__all__ = ["REDACTED", "redact"]
