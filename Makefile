@@ -24,8 +24,8 @@ controlplane:  ## build the pinned upstream control plane into ~/.cache (skipped
 test: setup controlplane  ## the whole suite: unit, Redis, worker and real-cluster tests
 	$(PY) -m pytest -q
 
-test-unit: setup
-	$(PY) -m pytest -q tests/unit
+test-unit: setup  ## every test that needs neither the cluster nor Redis, wherever it lives
+	$(PY) -m pytest -q -m "not cluster and not redis"
 
 lint: setup
 	$(VENV)/bin/ruff check operator hack tests

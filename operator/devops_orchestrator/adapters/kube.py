@@ -60,6 +60,16 @@ def api_client() -> client.ApiClient:
         return _api_client
 
 
+def use_kubeconfig(path: str | None) -> None:
+    """Use the kubeconfig at `path` (or the default one) for every call from now on.
+    Raises PermanentError when it cannot be loaded."""
+    try:
+        api = config.new_client_from_config(config_file=path)  # type: ignore[no-untyped-call]
+    except (ConfigException, OSError) as exc:
+        raise PermanentError(f"cannot load the kubeconfig: {exc}") from exc
+    use_api_client(api)
+
+
 def use_api_client(api: client.ApiClient) -> None:
     """Use `api` for every call from now on (tools and tests with their own kubeconfig)."""
     global _api_client

@@ -4,14 +4,13 @@ Exit codes: 0 done, 1 failed (or unreachable), 2 usage."""
 
 from __future__ import annotations
 
-import importlib
-
 import click
 
 from devops_orchestrator.cli.agents import agents
 from devops_orchestrator.cli.cluster import artifacts, get
 from devops_orchestrator.cli.common import Context
 from devops_orchestrator.cli.tasks import logs, status, submit, wait
+from devops_orchestrator.cli.worker_cmd import worker_group
 
 
 @click.group()
@@ -32,12 +31,6 @@ def main(ctx: click.Context, redis_url: str, kubeconfig: str | None, as_json: bo
 
 for _command in (submit, status, logs, wait, get, artifacts, agents):
     main.add_command(_command)
-
-try:  # `devopsctl worker run`, written separately; devopsctl works without it
-    _worker_cmd = importlib.import_module("devops_orchestrator.cli.worker_cmd")
-except ModuleNotFoundError:
-    pass
-else:
-    main.add_command(_worker_cmd.worker_group, "worker")
+main.add_command(worker_group, "worker")
 
 __all__ = ["main"]

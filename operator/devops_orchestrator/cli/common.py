@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import click
-from kubernetes.config import new_client_from_config
-from kubernetes.config.config_exception import ConfigException
 
 from devops_orchestrator.adapters import kube, redis_client
 from devops_orchestrator.adapters.errors import AdapterError, RedisUnavailableError, RetryableError
@@ -35,10 +33,9 @@ class Context:
     def use_kube(self) -> None:
         """Point the Kubernetes adapters at `--kubeconfig` (or the default kubeconfig)."""
         try:
-            api = new_client_from_config(config_file=self.kubeconfig)  # type: ignore[no-untyped-call]
-        except (ConfigException, OSError) as exc:
-            fail(f"cannot load the kubeconfig: {exc}")
-        kube.use_api_client(api)
+            kube.use_kubeconfig(self.kubeconfig)
+        except AdapterError as exc:
+            fail(str(exc))
 
 
 def _set_json(ctx: click.Context, _: click.Parameter, value: bool) -> None:
