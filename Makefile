@@ -15,8 +15,9 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed validators  ## venv with the package (editable) and every test dependency
 
-validators:  ## actionlint, built from its Go module into the same cache as the control plane
+validators:  ## actionlint, built from its Go module into the same cache as the control plane; checkov in its own venv
 	bash hack/build-actionlint.sh
+	bash hack/install-checkov.sh
 
 controlplane:  ## build the pinned upstream control plane into ~/.cache (skipped when cached)
 	bash hack/build-controlplane.sh

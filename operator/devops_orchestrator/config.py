@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     )
     artifacts_max_bytes: int = Field(default=900 * 1024, ge=0, description="Artifacts cap")
     validator_timeout_seconds: float = Field(default=120.0, gt=0, description="Per validator run")
+    checkov_enabled: bool = Field(
+        default=True, description="Security scan of each worker's files (checkov; ~5-10 s)"
+    )
 
     # Observability
     metrics_port: int = Field(default=8080, description="Prometheus metrics; 0 disables")

@@ -14,11 +14,20 @@ from devops_orchestrator.config import get_settings
 
 @pytest.fixture(autouse=True)
 def _isolated_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every worker test runs standalone: no cluster, no API key, fresh settings."""
+    """Every worker test runs standalone: no cluster, no API key, fresh settings; and
+    without checkov, which takes seconds to start: the tests of the security scan ask for
+    it with the `with_checkov` fixture."""
     for name in ("POD_NAMESPACE", "ANTHROPIC_API_KEY", "DEVOPS_AGENTS_DIR", "GIT_TOKEN"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DEVOPS_CHECKOV_ENABLED", "false")
     get_settings.cache_clear()
     yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def with_checkov(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEVOPS_CHECKOV_ENABLED", "true")
     get_settings.cache_clear()
 
 

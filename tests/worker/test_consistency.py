@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from workerkit import make_briefing
 
 from devops_orchestrator.models import Severity
@@ -101,6 +102,7 @@ def test_only_mismatches_involving_changed_files(tmp_path: Path) -> None:
     assert len(check_consistency(tmp_path, ["Dockerfile"])) == 1
 
 
+@pytest.mark.usefixtures("with_checkov")
 def test_runner_reports_a_worker_that_contradicts_the_workspace(
     copy_app: Callable[[str], Path],
 ) -> None:
@@ -109,6 +111,8 @@ def test_runner_reports_a_worker_that_contradicts_the_workspace(
     workspace = copy_app("python-fastapi")
     _write(workspace, {"k8s/deployment.yaml": DEPLOYMENT})
     result = run_worker(make_briefing("docker-worker"), workspace)
+    # the runner's own checkov run scanned the new Dockerfile and found it clean
+    assert [i for i in result.issues if i.validator == "checkov"] == []
     mismatches = [i for i in result.issues if i.validator == "consistency" and i.rule == "port"]
     assert [(i.file, (i.model_extra or {})["related_file"]) for i in mismatches] == [
         ("k8s/deployment.yaml", "Dockerfile")

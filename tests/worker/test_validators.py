@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from devops_orchestrator.models import Issue, Severity
-from devops_orchestrator.worker.validators import actionlint, classify, hadolint, validate_files
+from devops_orchestrator.worker.validators import (
+    actionlint,
+    checkov,
+    classify,
+    hadolint,
+    validate_files,
+)
 from devops_orchestrator.worker.validators.tools import find_tool
 
 
@@ -144,3 +150,71 @@ def test_paths_outside_or_missing(tmp_path: Path) -> None:
 )
 def test_classify(path: str, kind: str | None) -> None:
     assert classify(path) == kind
+
+
+OPEN_SECURITY_GROUP = """\
+resource "aws_security_group" "web" {
+  name        = "web"
+  description = "web servers"
+
+  ingress {
+    description = "ssh from anywhere"
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"""
+
+
+@pytest.mark.usefixtures("with_checkov")
+def test_terraform_open_security_group_is_a_checkov_issue(tmp_path: Path) -> None:
+    files = _write(tmp_path, {"terraform/main.tf": OPEN_SECURITY_GROUP})
+    issues = _found(validate_files(tmp_path, files), "checkov")
+    ssh = [i for i in issues if i.rule == "CKV_AWS_24"]  # no ingress from 0.0.0.0/0 to 22
+    assert [(i.file, i.line, i.severity) for i in ssh] == [
+        ("terraform/main.tf", 1, Severity.WARNING)
+    ]
+    assert "aws_security_group.web" in ssh[0].message
+
+
+def test_terraform_syntax_error_is_located(tmp_path: Path) -> None:
+    files = _write(tmp_path, {"main.tf": 'resource "a" "b" {\n  x = \n}\n'})
+    (issue,) = _found(validate_files(tmp_path, files), "terraform-hcl")
+    assert (issue.rule, issue.line, issue.severity) == ("syntax", 2, Severity.ERROR)
+
+
+@pytest.mark.usefixtures("with_checkov")
+def test_checkov_scans_dockerfiles_manifests_and_workflows_in_one_run(tmp_path: Path) -> None:
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: web\nspec:\n"
+        "  containers:\n    - name: c\n      image: nginx:1.27\n"
+        "      securityContext: {privileged: true}\n"
+    )
+    workflow = (
+        "on:\n  workflow_dispatch:\n    inputs:\n      ref: {type: string}\n"
+        "jobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: make\n"
+    )
+    files = _write(
+        tmp_path,
+        {
+            "Dockerfile": "FROM alpine:3.20\nRUN echo hi\n",
+            "k8s/pod.yaml": pod,
+            ".github/workflows/ci.yml": workflow,
+        },
+    )
+    rules = {(i.file, i.rule) for i in _found(validate_files(tmp_path, files), "checkov")}
+    assert {
+        ("Dockerfile", "CKV_DOCKER_3"),  # no USER
+        ("k8s/pod.yaml", "CKV_K8S_16"),  # privileged container
+        (".github/workflows/ci.yml", "CKV_GHA_7"),  # workflow_dispatch inputs
+    } <= rules
+
+
+@pytest.mark.usefixtures("with_checkov")
+def test_checkov_missing_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(checkov, "find_tool", lambda _: None)
+    files = _write(tmp_path, {"main.tf": OPEN_SECURITY_GROUP})
+    issues = _found(validate_files(tmp_path, files), "checkov")
+    assert [(i.rule, i.severity) for i in issues] == [("validator-missing", Severity.ERROR)]

@@ -9,7 +9,11 @@
 | compose.yaml, docker-compose*.yml, ... | YAML + compose schema + references          |
 | .gitlab-ci.yml                         | YAML + GitLab structure                     |
 | Jenkinsfile                            | declarative pipeline structure              |
+| *.tf                                   | HCL syntax (python-hcl2)                    |
 | any other *.yaml / *.yml               | YAML; Kubernetes schema when it has kind    |
+
+Then one checkov run over all of them (Dockerfiles, manifests, Terraform, GitHub and
+GitLab pipelines): security findings with their check ids.
 
 Findings come back as `Issue`s (severity, validator, rule, file, line). A validator whose
 tool is missing reports an error issue instead of passing silently."""
@@ -20,6 +24,7 @@ import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
+from devops_orchestrator.config import get_settings
 from devops_orchestrator.models import Issue, Severity
 
 __all__ = ["classify", "has_errors", "load_validator", "validate_files"]
@@ -35,7 +40,10 @@ _VALIDATORS: dict[str, tuple[str, str]] = {
     "gitlab-ci": ("gitlab", "validate_gitlab_files"),
     "jenkinsfile": ("jenkins", "validate_jenkinsfiles"),
     "yaml": ("kubernetes", "validate_manifests"),
+    "terraform": ("terraform", "validate_terraform_files"),
 }
+# The kinds checkov scans; it runs once over all of them (its start-up takes seconds).
+CHECKOV_KINDS = frozenset({"hadolint", "actionlint", "gitlab-ci", "yaml", "terraform"})
 
 
 def load_validator(kind: str) -> Validator:
@@ -66,6 +74,8 @@ def classify(file: str) -> str | None:
         return "jenkinsfile"
     if is_yaml:
         return "yaml"
+    if lower.endswith(".tf"):
+        return "terraform"
     return None
 
 
@@ -85,6 +95,11 @@ def validate_files(workspace: Path, files: Sequence[str]) -> list[Issue]:
             groups.setdefault(kind, []).append(relative)
     for kind, group in groups.items():
         issues.extend(load_validator(kind)(root, sorted(set(group))))
+    if get_settings().checkov_enabled:
+        from devops_orchestrator.worker.validators.checkov import validate_with_checkov
+
+        scanned = {f for kind, group in groups.items() if kind in CHECKOV_KINDS for f in group}
+        issues.extend(validate_with_checkov(root, sorted(scanned)))
     return issues
 
 

@@ -46,12 +46,29 @@ class ToolRun:
     stderr: str
 
 
+# What a validator may see of the worker's environment: no API keys, no git tokens.
+_PASSED_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
+
+
+def tool_environment() -> dict[str, str]:
+    """The worker's environment reduced to what a validator needs; secrets stay out."""
+    environment = {k: os.environ[k] for k in _PASSED_ENVIRONMENT if k in os.environ}
+    environment.setdefault("HOME", "/tmp")
+    return environment
+
+
 def run_tool(argv: Sequence[str], cwd: Path) -> ToolRun:
     """Run a validator; a timeout becomes return code -1 with the reason in stderr."""
     timeout = get_settings().validator_timeout_seconds
     try:
         done = subprocess.run(
-            list(argv), cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+            list(argv),
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            env=tool_environment(),
         )
     except subprocess.TimeoutExpired:
         return ToolRun(-1, "", f"{argv[0]} timed out after {timeout:.0f}s")

@@ -10,7 +10,7 @@ from devops_orchestrator.worker.generator.render.common import (
 from devops_orchestrator.worker.generator.stack import Stack
 
 NODE_TAGS = {"18": "18.20-alpine3.20", "20": "20.18-alpine3.20", "22": "22.11-alpine3.20"}
-NODE_UID = 1000  # the `node` user of the official images
+NODE_UID = 10001  # above the host's range of users (checkov CKV_K8S_40); needs no passwd entry
 
 _INSTALL = {
     "npm": ("npm ci", "npm ci --omit=dev", "/root/.npm"),

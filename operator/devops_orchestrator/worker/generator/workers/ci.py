@@ -14,6 +14,7 @@ from devops_orchestrator.worker.generator.render.github_actions import (
 from devops_orchestrator.worker.generator.render.gitlab_ci import render_gitlab_ci
 from devops_orchestrator.worker.generator.render.image import image_reference
 from devops_orchestrator.worker.generator.render.jenkinsfile import render_jenkinsfile
+from devops_orchestrator.worker.generator.render.kubernetes import deploy_namespace
 from devops_orchestrator.worker.generator.stack import Stack
 from devops_orchestrator.worker.generator.workers import WorkerOutput
 
@@ -39,7 +40,7 @@ def generate_ci(stack: Stack, hints: Hints, previous: Mapping[str, WorkerResult]
     plan = PipelinePlan(
         image=image_reference(stack.app_name, hints, previous),
         deploy=infrastructure_planned(hints, previous),
-        namespace=hints.namespace,
+        namespace=deploy_namespace(stack, hints.namespace),
     )
     commands = ci_commands(stack)
     text, jobs, secrets = render(stack, commands, plan)

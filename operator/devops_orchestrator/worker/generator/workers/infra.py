@@ -8,7 +8,11 @@ from devops_orchestrator.models import WorkerResult
 from devops_orchestrator.worker.generator.detect.hints import Hints
 from devops_orchestrator.worker.generator.render.dockerfile import plan_dockerfile
 from devops_orchestrator.worker.generator.render.image import image_reference
-from devops_orchestrator.worker.generator.render.kubernetes import ClusterPlan, render_manifests
+from devops_orchestrator.worker.generator.render.kubernetes import (
+    ClusterPlan,
+    deploy_namespace,
+    render_manifests,
+)
 from devops_orchestrator.worker.generator.render.terraform import CLOUDS, render_terraform
 from devops_orchestrator.worker.generator.stack import Stack
 from devops_orchestrator.worker.generator.workers import WorkerOutput
@@ -41,7 +45,7 @@ def generate_infra(
         "deployment_info": {
             "deploy_target": target,
             "image": plan.image,
-            "namespace": plan.namespace or None,
+            "namespace": deploy_namespace(stack, plan.namespace),
             "cloud": hints.cloud or None,
             "apply_command": "kubectl apply -k k8s",
         },

@@ -19,7 +19,6 @@ from devops_orchestrator.worker.validators.consistency.compose import compose_fa
 from devops_orchestrator.worker.validators.consistency.dockerfile import dockerfile_facts
 from devops_orchestrator.worker.validators.consistency.facts import Fact
 from devops_orchestrator.worker.validators.consistency.kubernetes import kubernetes_facts
-from devops_orchestrator.worker.validators.consistency.terraform import terraform_facts
 
 __all__ = ["NAME", "artifact_kind", "check_consistency"]
 
@@ -49,7 +48,7 @@ def artifact_kind(file: str) -> tuple[str, Extract] | None:
     if path.name == "Jenkinsfile":
         return "ci", jenkinsfile_facts
     if lower.endswith(".tf"):
-        return "terraform", terraform_facts
+        return "terraform", _no_facts  # read by `_terraform_facts`, which needs the folder
     if is_yaml:
         return "kubernetes", kubernetes_facts
     return None
@@ -69,12 +68,24 @@ def check_consistency(workspace: Path, changed: Collection[str] | None = None) -
             text = (root / file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue  # the file validators report unreadable files
-        if kind == "terraform":  # variables are resolved within the module's folder
-            found_facts = terraform_facts(file, text, (root / file).parent)
+        if kind == "terraform":
+            found_facts = _terraform_facts(root, file, text)
         else:
             found_facts = extract(file, text)
         facts.setdefault(kind, []).extend(found_facts)
     return compare_facts(facts, changed)
+
+
+def _no_facts(file: str, text: str) -> list[Fact]:
+    return []
+
+
+def _terraform_facts(root: Path, file: str, text: str) -> list[Fact]:
+    """Imported on first use (python-hcl2 and lark cost a worker's start-up); `var.x` is
+    resolved within the module's folder."""
+    from devops_orchestrator.worker.validators.consistency.terraform import terraform_facts
+
+    return terraform_facts(file, text, (root / file).parent)
 
 
 def _artifact_files(root: Path) -> Iterator[str]:

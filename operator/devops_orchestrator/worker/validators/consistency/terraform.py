@@ -8,9 +8,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import hcl2
-from hcl2 import SerializationOptions
-
 from devops_orchestrator.worker.validators.consistency.facts import (
     HEALTH,
     IMAGE,
@@ -18,9 +15,12 @@ from devops_orchestrator.worker.validators.consistency.facts import (
     Fact,
     image_name,
 )
+from devops_orchestrator.worker.validators.terraform import (
+    TerraformSyntaxError,
+    parse_terraform,
+)
 
 _VARIABLE = re.compile(r"^\$\{var\.(\w+)\}$")
-_OPTIONS = SerializationOptions(strip_string_quotes=True, with_comments=False)
 MAX_MODULE_FILES = 50
 
 
@@ -28,10 +28,9 @@ def parse_hcl(text: str) -> dict[str, Any]:
     """The document, or {} for what python-hcl2 cannot parse (the Terraform validator
     reports it)."""
     try:
-        data = hcl2.loads(text, serialization_options=_OPTIONS)
-    except Exception:  # python-hcl2 raises lark errors of many kinds
+        return parse_terraform(text)
+    except TerraformSyntaxError:
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 def terraform_facts(file: str, text: str, folder: Path | None = None) -> list[Fact]:
