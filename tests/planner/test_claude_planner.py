@@ -14,7 +14,7 @@ from devops_orchestrator.core.model_planner import PLAN_TOOL
 from devops_orchestrator.core.planning import build_plan
 from devops_orchestrator.definitions import load_definitions
 from devops_orchestrator.models import DevOpsTaskSpec
-from fakes.messages_api import MessagesAPIServer, text_block
+from fakes.messages_api import MessagesAPIServer, tool_use_block
 
 KEY = "sk-ant-planner-test-SECRET-0123456789"
 D, C, I = "docker-worker", "ci-worker", "infra-worker"  # noqa: E741
@@ -34,7 +34,7 @@ def _entry(name: str, reason: str = "needed", brief: str = "do your part") -> di
 
 def test_claude_plans_with_one_forced_structured_call(messages_api: MessagesAPIServer) -> None:
     plan = [_entry(C, "runs the pipeline"), _entry(D, "builds the image\nit ships", "Dockerfile")]
-    messages_api.reply_tool_use(PLAN_TOOL, {"workers": plan}, usage=(420, 60))
+    messages_api.reply_tool_use(PLAN_TOOL, {"workers": plan})
     decision = plan_task(TASK, DEFINITIONS, _settings(messages_api), KEY)
 
     assert decision.planner == "claude" and decision.error is None and decision.note == ""
@@ -43,8 +43,8 @@ def test_claude_plans_with_one_forced_structured_call(messages_api: MessagesAPIS
     reasons = {m.worker: (m.reason, m.brief) for m in decision.matches}
     assert reasons[D] == ("model: builds the image it ships", "Dockerfile")
     assert decision.model == "claude-haiku-4-5"  # haiku by default
-    assert decision.usage is not None
-    assert (decision.usage.input_tokens, decision.usage.output_tokens) == (420, 60)
+    assert decision.usage is not None  # what the API reported for the call
+    assert decision.usage.input_tokens > 0 and decision.usage.output_tokens > 0
 
     (request,) = messages_api.requests
     body = request.body
@@ -78,7 +78,7 @@ def test_the_model_is_configurable(
 
 
 GARBAGE: list[tuple[str, dict[str, Any] | None, str]] = [
-    ("text instead of the tool", None, "no plan in the reply (stop reason end_turn)"),
+    ("cut by max_tokens", None, "no plan in the reply (stop reason max_tokens)"),
     (
         "workers not a list",
         {"workers": "docker-worker"},
@@ -114,14 +114,15 @@ def test_garbage_falls_back_to_the_deterministic_plan(
     messages_api: MessagesAPIServer, case: str, tool_input: dict[str, Any] | None, why: str
 ) -> None:
     if tool_input is None:
-        messages_api.reply_message([text_block("docker, infra and ci")], usage=(300, 9))
+        cut = tool_use_block(PLAN_TOOL, {"workers": [_entry(D)]}, "toolu_cut_1")
+        messages_api.reply_message([cut], stop_reason="max_tokens")
     else:
-        messages_api.reply_tool_use(PLAN_TOOL, tool_input, usage=(300, 9))
+        messages_api.reply_tool_use(PLAN_TOOL, tool_input)
     decision = plan_task(TASK, DEFINITIONS, _settings(messages_api), KEY)
     assert decision.planner == "deterministic"
     assert decision.workers == (C, D, I)  # what the deterministic planner says
     assert decision.note == f"the claude planner failed ({why}); deterministic plan used"
-    assert decision.usage is not None and decision.usage.input_tokens == 300  # still paid
+    assert decision.usage is not None and decision.usage.input_tokens > 0  # still paid
 
 
 @pytest.mark.parametrize(
