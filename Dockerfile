@@ -3,8 +3,9 @@
 # starts them with `python -m devops_orchestrator.worker`). Build from the repository
 # root: docker build -t ghcr.io/agentnet/devops-orchestrator:0.1.0 .
 #
-# Pins: base images by exact tag, actionlint by module version, apt packages by Debian
-# version (bump them with `apt-cache policy git` in the base image after security updates).
+# Pins: base images by exact tag, actionlint by module version, Python packages by
+# requirements.lock (with hashes; `make lock`), apt packages by Debian version (bump them
+# with `apt-cache policy git` in the base image after security updates).
 
 # --- actionlint, built from its Go module (the validators run it on CI workflows) ----
 FROM golang:1.26.8-bookworm AS actionlint
@@ -26,9 +27,11 @@ ENV PIP_NO_CACHE_DIR=1 \
     PATH=/opt/venv/bin:$PATH
 RUN python -m venv /opt/venv
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY requirements.lock pyproject.toml README.md ./
 COPY operator/ operator/
-RUN pip install --no-cache-dir . \
+# The pinned, hash-checked dependencies first, then the package alone.
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock \
+    && pip install --no-cache-dir --no-deps . \
     && python -m compileall -q /opt/venv \
     && hadolint --version
 

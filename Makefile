@@ -5,13 +5,31 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)/hack
 
-.PHONY: manifests setup controlplane validators test test-unit lint cluster-up cluster-down redis-up redis-down demo bench bench-scale kwok reliability clean
+.PHONY: lock tools manifests setup controlplane validators test test-unit lint cluster-up cluster-down redis-up redis-down demo bench bench-scale kwok reliability clean
 
-$(VENV)/.installed: pyproject.toml
+# Dependencies are pinned with hashes: requirements-dev.lock (everything make setup
+# installs) and requirements.lock (what the image needs), both from pyproject.toml by
+# `make lock`; pip refuses anything whose hash differs.
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+
+$(VENV)/.installed: pyproject.toml $(LOCK) $(DEV_LOCK)
+	bash hack/require-tools.sh setup
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+$(VENV)/bin/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet uv
+
+lock: $(VENV)/bin/uv  ## re-pin (with hashes) after changing pyproject.toml; LOCK_ARGS=--upgrade bumps all
+	$(VENV)/bin/uv pip compile --quiet pyproject.toml --extra dev --generate-hashes \
+		--python-version 3.11 $(LOCK_ARGS) -o $(DEV_LOCK)
+	$(VENV)/bin/uv pip compile --quiet pyproject.toml --generate-hashes \
+		--python-version 3.11 -c $(DEV_LOCK) -o $(LOCK)
 
 setup: $(VENV)/.installed validators  ## venv with the package (editable) and every test dependency
 
@@ -22,7 +40,10 @@ validators:  ## actionlint, built from its Go module into the same cache as the 
 controlplane:  ## build the pinned upstream control plane into ~/.cache (skipped when cached)
 	bash hack/build-controlplane.sh
 
-test: setup controlplane  ## the whole suite: unit, Redis, worker and real-cluster tests
+tools:  ## install what a fresh Debian machine lacks (redis-server, git, ...) or say how
+	MAKE_TARGET=$(firstword $(MAKECMDGOALS)) bash hack/require-tools.sh run
+
+test: tools setup controlplane  ## the whole suite: unit, Redis, worker and real-cluster tests
 	$(PY) -m pytest -q
 
 test-unit: setup  ## every test that needs neither the cluster nor Redis, wherever it lives
@@ -50,7 +71,7 @@ manifests: $(VENV)/.installed  ## the CRD's worker enum from .claude/agents, and
 	$(PY) hack/crd_workers.py
 	cp crds/devopstask.yaml manifests/crd/devopstask.yaml
 
-demo: setup controlplane  ## from a fresh clone to a finished task
+demo: tools setup controlplane  ## from a fresh clone to a finished task
 	$(PY) -m devcluster demo
 
 bench: setup controlplane  ## orchestration benchmark on a fresh cluster: bench/results.{json,md}
