@@ -1,15 +1,22 @@
-"""A local HTTP server that speaks the Anthropic Messages API, for driving the REAL
-`anthropic` SDK in tests without the internet.
+"""A local HTTP server that speaks the Anthropic Messages API as strictly as the real
+one, for driving the REAL `anthropic` SDK in tests without the internet.
 
-It is a protocol peer, not a mock of our code: `POST /v1/messages` answers with the
-replies a test scripted, in order, and records every request (headers and JSON body).
-Like the real API it checks the request: the API key (`x-api-key` or a bearer token),
-the version header, the required fields, and that every `tool_use` of the history is
-answered by a `tool_result` in the next user message (400 `invalid_request_error`
-otherwise).
+It is a protocol peer, not a mock of our code. `POST /v1/messages`:
+
+- refuses what the real API refuses (`messages_rules.check_request`: empty content and
+  text blocks, tool_use without its tool_results first in the next message, unknown
+  tool_use ids, bad tool names and schemas, out-of-range max_tokens, unknown models,
+  more than 4 cache breakpoints, ...), a missing key or version header, bodies over
+  `max_request_bytes` (413 with an HTML body, as the edge proxy sends it) and prompts
+  over the model's context window ("prompt is too long");
+- counts input tokens and prompt caching like the API bills them (`messages_cache`);
+- answers the scripted replies in order, as JSON or as server-sent events when the
+  request streams, cutting a reply at `max_tokens` (stop reason `max_tokens`, a tool
+  call's input left partial) or at the context window (`model_context_window_exceeded`);
+- sends a `request-id` header on every answer (and `request_id` in error bodies).
 
     server.reply_tool_use("Write", {"path": "Dockerfile", "content": "FROM ..."})
-    server.reply_text('{"summary": "done"}')
+    server.reply_submit({"summary": "done"})
     server.reply_error(529, "overloaded_error", headers={"retry-after": "0.01"})
 
 Use the `messages_api` fixture (import it into a conftest) or the context manager.
@@ -21,20 +28,39 @@ import itertools
 import json
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import jiter
 import pytest
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
+from fakes.messages_cache import PromptCache, text_tokens
+from fakes.messages_rules import ApiProblem, check_request, known_models
+from fakes.messages_sse import stream_events
+
+DEFAULT_MODEL = "claude-sonnet-5-5"
+SUBMIT_TOOL = "submit_result"
+REQUEST_LIMIT_BYTES = 32 * 1024 * 1024
+TOO_LARGE_HTML = (
+    "<html><head><title>413 Request Entity Too Large</title></head>"
+    "<body><center><h1>413 Request Entity Too Large</h1></center></body></html>"
+)
 
 
 @dataclass(frozen=True)
 class Reply:
-    status: int
-    body: dict[str, Any]
+    """A scripted answer: a message (content and stop reason) or an HTTP error."""
+
+    content: list[dict[str, Any]] = field(default_factory=list)
+    stop_reason: str = "end_turn"
+    stop_sequence: str | None = None
+    stop_details: dict[str, Any] | None = None
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "application/json"
     headers: Mapping[str, str] = field(default_factory=dict)
+    stream_error: dict[str, Any] | None = None  # an error event in the middle of a stream
 
 
 @dataclass(frozen=True)
@@ -43,6 +69,8 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]  # lower-cased names
     body: dict[str, Any]
+    request_id: str = ""
+    usage: dict[str, int] = field(default_factory=dict)  # what the answer reported
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -55,6 +83,23 @@ class RecordedRequest:
             return []
         return [b for b in self.messages[-1]["content"] if b.get("type") == "tool_result"]
 
+    def last_texts(self) -> list[str]:
+        """The texts of the last message (a string content counts as one)."""
+        content = self.messages[-1]["content"] if self.messages else []
+        if isinstance(content, str):
+            return [content]
+        return [b["text"] for b in content if b.get("type") == "text"]
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    events: list[bytes] | None = None  # a streamed answer
+    request_id: str = ""
+
 
 def text_block(text: str) -> dict[str, Any]:
     return {"type": "text", "text": text}
@@ -64,8 +109,11 @@ def tool_use_block(name: str, tool_input: dict[str, Any], tool_id: str) -> dict[
     return {"type": "tool_use", "id": tool_id, "name": name, "input": tool_input}
 
 
-def _error_body(error_type: str, message: str) -> dict[str, Any]:
-    return {"type": "error", "error": {"type": error_type, "message": message}}
+def error_body(error_type: str, message: str, request_id: str = "") -> dict[str, Any]:
+    body: dict[str, Any] = {"type": "error", "error": {"type": error_type, "message": message}}
+    if request_id:
+        body["request_id"] = request_id
+    return body
 
 
 def presented_key(headers: Mapping[str, str]) -> str | None:
@@ -76,45 +124,38 @@ def presented_key(headers: Mapping[str, str]) -> str | None:
     return token if scheme.lower() == "bearer" and token else None
 
 
-def check_request(body: Any) -> str | None:
-    """What the real API would refuse about this body, or None."""
-    if not isinstance(body, dict):
-        return "body: must be a JSON object"
-    for name in ("model", "max_tokens", "messages"):
-        if name not in body:
-            return f"{name}: Field required"
-    messages = body["messages"]
-    if not isinstance(messages, list) or not messages:
-        return "messages: at least one message is required"
-    for index, message in enumerate(messages):
-        expected = "user" if index % 2 == 0 else "assistant"
-        if message.get("role") != expected:
-            return f"messages.{index}.role: roles must alternate, starting with user"
-        content = message.get("content")
-        if message["role"] != "assistant" or not isinstance(content, list):
-            continue
-        uses = {b["id"] for b in content if b.get("type") == "tool_use"}
-        if not uses:
-            continue
-        following = messages[index + 1]["content"] if index + 1 < len(messages) else []
-        answered = {
-            b.get("tool_use_id")
-            for b in (following if isinstance(following, list) else [])
-            if b.get("type") == "tool_result"
-        }
-        if uses - answered:
-            return (
-                f"messages.{index + 1}: tool_use ids were found without tool_result "
-                f"blocks immediately after: {sorted(uses - answered)}"
-            )
-    return None
+def _block_tokens(block: dict[str, Any]) -> int:
+    if block["type"] == "text":
+        return text_tokens(block["text"])
+    return text_tokens(json.dumps(block["input"]))
+
+
+def _cut(block: dict[str, Any], budget: int) -> tuple[dict[str, Any] | None, str | None]:
+    """The first `budget` tokens of a block, and for a tool call the cut JSON text."""
+    chars = budget * 4
+    if block["type"] == "text":
+        text = block["text"][:chars]
+        return ({**block, "text": text} if text else None), None
+    raw = json.dumps(block["input"])[:chars]
+    partial = jiter.from_json(raw.encode(), partial_mode=True) if raw else {}
+    return {**block, "input": partial if isinstance(partial, dict) else {}}, raw
 
 
 class MessagesAPIServer:
     """`POST /v1/messages` with scripted replies; see the module docstring."""
 
-    def __init__(self, api_key: str | None = None) -> None:
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        context_window: int = 200_000,
+        min_cacheable_tokens: int = 1024,
+        max_request_bytes: int = REQUEST_LIMIT_BYTES,
+    ) -> None:
         self.api_key = api_key  # when set, other keys get 401 like the real API
+        self.models = known_models(context_window)
+        self.cache = PromptCache(min_cacheable_tokens)
+        self.max_request_bytes = max_request_bytes
         self.requests: list[RecordedRequest] = []
         self._replies: list[Reply] = []
         self._lock = threading.Lock()
@@ -146,56 +187,60 @@ class MessagesAPIServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def reset(self) -> None:
+        """Forget the script, the requests and the cache (a server shared by tests)."""
+        with self._lock:
+            self._replies.clear()
+            self.requests.clear()
+        self.cache = PromptCache(self.cache.min_cacheable_tokens)
+        self.api_key = None
+        self.max_request_bytes = REQUEST_LIMIT_BYTES
+
     # -- scripting ---------------------------------------------------------------------
+
+    def _push(self, reply: Reply) -> None:
+        with self._lock:
+            self._replies.append(reply)
+
+    def new_tool_id(self) -> str:
+        return f"toolu_fake_{next(self._ids):04d}"
 
     def reply_message(
         self,
         content: list[dict[str, Any]],
         *,
         stop_reason: str = "end_turn",
-        usage: tuple[int, int] = (10, 5),
-        model: str = DEFAULT_MODEL,
+        stop_sequence: str | None = None,
+        stop_details: dict[str, Any] | None = None,
     ) -> None:
-        """A successful answer with these content blocks."""
-        body = {
-            "id": f"msg_fake_{next(self._ids):04d}",
-            "type": "message",
-            "role": "assistant",
-            "model": model,
-            "content": content,
-            "stop_reason": stop_reason,
-            "stop_sequence": None,
-            "usage": {"input_tokens": usage[0], "output_tokens": usage[1]},
-        }
-        with self._lock:
-            self._replies.append(Reply(200, body))
+        """A successful answer with these content blocks (cut if max_tokens is smaller)."""
+        self._push(Reply(content, stop_reason, stop_sequence, stop_details))
 
-    def reply_text(self, text: str, *, usage: tuple[int, int] = (10, 5)) -> None:
-        self.reply_message([text_block(text)], usage=usage)
+    def reply_text(self, text: str, *, stop_reason: str = "end_turn") -> None:
+        self.reply_message([text_block(text)] if text else [], stop_reason=stop_reason)
 
-    def reply_tool_use(
-        self,
-        name: str,
-        tool_input: dict[str, Any],
-        *,
-        text: str = "",
-        usage: tuple[int, int] = (10, 5),
-    ) -> str:
+    def reply_tool_use(self, name: str, tool_input: dict[str, Any], *, text: str = "") -> str:
         """An answer asking for one tool call; returns its tool_use id."""
-        return self.reply_tool_uses([(name, tool_input)], text=text, usage=usage)[0]
+        return self.reply_tool_uses([(name, tool_input)], text=text)[0]
 
     def reply_tool_uses(
-        self,
-        calls: list[tuple[str, dict[str, Any]]],
-        *,
-        text: str = "",
-        usage: tuple[int, int] = (10, 5),
+        self, calls: list[tuple[str, dict[str, Any]]], *, text: str = ""
     ) -> list[str]:
-        ids = [f"toolu_fake_{next(self._ids):04d}" for _ in calls]
+        ids = [self.new_tool_id() for _ in calls]
         blocks = [text_block(text)] if text else []
         blocks += [tool_use_block(n, i, t) for (n, i), t in zip(calls, ids, strict=True)]
-        self.reply_message(blocks, stop_reason="tool_use", usage=usage)
+        self.reply_message(blocks, stop_reason="tool_use")
         return ids
+
+    def reply_submit(self, result: dict[str, Any], *, text: str = "") -> str:
+        """The model calls the engine's `submit_result` tool with `result`."""
+        return self.reply_tool_use(SUBMIT_TOOL, result, text=text)
+
+    def reply_refusal(self, text: str = "", explanation: str | None = None) -> None:
+        details = {"type": "refusal", "category": None, "explanation": explanation}
+        self.reply_message(
+            [text_block(text)] if text else [], stop_reason="refusal", stop_details=details
+        )
 
     def reply_error(
         self,
@@ -205,8 +250,23 @@ class MessagesAPIServer:
         *,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        with self._lock:
-            self._replies.append(Reply(status, _error_body(error_type, message), headers or {}))
+        body = json.dumps(error_body(error_type, message)).encode()
+        self._push(Reply(status=status, body=body, headers=headers or {}))
+
+    def reply_raw(
+        self, status: int, body: str, *, content_type: str = "text/html", **headers: str
+    ) -> None:
+        """An error answer whose body is not JSON (a proxy's page)."""
+        self._push(
+            Reply(status=status, body=body.encode(), content_type=content_type, headers=headers)
+        )
+
+    def reply_stream_error(
+        self, error_type: str = "overloaded_error", message: str = "Overloaded"
+    ) -> None:
+        """A streamed answer that breaks off with an error event after message_start
+        (a non-streaming request gets the matching HTTP error instead)."""
+        self._push(Reply(stream_error=error_body(error_type, message)))
 
     @property
     def pending(self) -> int:
@@ -216,27 +276,119 @@ class MessagesAPIServer:
 
     # -- serving -----------------------------------------------------------------------
 
-    def _answer(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> Reply:
+    def _error(self, problem: ApiProblem, request_id: str) -> _Answer:
+        body = error_body(problem.error_type, problem.message, request_id)
+        return _Answer(problem.status, json.dumps(body).encode())
+
+    def _answer(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> _Answer:
+        request_id = f"req_fake_{next(self._ids):06d}"
+        answer = self._decide(method, path, headers, raw, request_id)
+        return replace(answer, request_id=request_id)
+
+    def _decide(
+        self, method: str, path: str, headers: dict[str, str], raw: bytes, request_id: str
+    ) -> _Answer:
         try:
-            body: Any = json.loads(raw or b"null")
-        except json.JSONDecodeError:
-            body = None
+            parsed: Any = json.loads(raw or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            parsed = None
+        body = parsed if isinstance(parsed, dict) else {}
+        record = RecordedRequest(method, path, headers, body, request_id)
         with self._lock:
-            self.requests.append(
-                RecordedRequest(method, path, headers, body if isinstance(body, dict) else {})
+            self.requests.append(record)
+        if method != "POST" or path.split("?")[0] != "/v1/messages":
+            return self._error(ApiProblem(404, "not_found_error", f"Not found: {path}"), request_id)
+        if len(raw) > self.max_request_bytes:
+            return _Answer(413, TOO_LARGE_HTML.encode(), "text/html")
+        if self.api_key is not None and presented_key(headers) != self.api_key:
+            return self._error(
+                ApiProblem(401, "authentication_error", "invalid x-api-key"), request_id
             )
-            if method != "POST" or path.split("?")[0] != "/v1/messages":
-                return Reply(404, _error_body("not_found_error", f"no route {method} {path}"))
-            if self.api_key is not None and presented_key(headers) != self.api_key:
-                return Reply(401, _error_body("authentication_error", "invalid x-api-key"))
-            if "anthropic-version" not in headers:
-                return Reply(400, _error_body("invalid_request_error", "anthropic-version missing"))
-            problem = check_request(body)
-            if problem is not None:
-                return Reply(400, _error_body("invalid_request_error", problem))
-            if not self._replies:
-                return Reply(400, _error_body("invalid_request_error", "fake: script exhausted"))
-            return self._replies.pop(0)
+        if "anthropic-version" not in headers:
+            problem = ApiProblem(
+                400, "invalid_request_error", "anthropic-version: header is required"
+            )
+            return self._error(problem, request_id)
+        if parsed is None:
+            problem = ApiProblem(
+                400, "invalid_request_error", "There was an error parsing the body"
+            )
+            return self._error(problem, request_id)
+        problem = check_request(parsed, self.models)
+        if problem is not None:
+            return self._error(problem, request_id)
+        with self._lock:
+            reply = self._replies.pop(0) if self._replies else None
+        if reply is None:
+            problem = ApiProblem(400, "invalid_request_error", "fake: the script is exhausted")
+            return self._error(problem, request_id)
+        if reply.status != 200:
+            return _Answer(reply.status, reply.body, reply.content_type, reply.headers)
+        return self._message(reply, parsed, record)
+
+    def _message(self, reply: Reply, body: dict[str, Any], record: RecordedRequest) -> _Answer:
+        window = self.models[body["model"]].context_window
+        usage = self.cache.account(body)
+        if usage.total > window:
+            problem = ApiProblem(
+                400,
+                "invalid_request_error",
+                f"prompt is too long: {usage.total} tokens > {window} maximum",
+            )
+            return self._error(problem, record.request_id)
+        if reply.stream_error is not None and not body.get("stream"):
+            error = reply.stream_error["error"]
+            return self._error(ApiProblem(529, error["type"], error["message"]), record.request_id)
+        budget = min(body["max_tokens"], window - usage.total)
+        content: list[dict[str, Any]] = []
+        raw_inputs: dict[int, str] = {}
+        spent = 0
+        stop_reason = reply.stop_reason
+        for block in reply.content:
+            cost = _block_tokens(block)
+            if spent + cost > budget:
+                cut, raw = _cut(block, budget - spent)
+                if cut is not None:
+                    if raw is not None:
+                        raw_inputs[len(content)] = raw
+                    content.append(cut)
+                spent = budget
+                cut_by_window = budget < body["max_tokens"]
+                stop_reason = "model_context_window_exceeded" if cut_by_window else "max_tokens"
+                break
+            content.append(block)
+            spent += cost
+        message = {
+            "id": f"msg_fake_{next(self._ids):06d}",
+            "type": "message",
+            "role": "assistant",
+            "model": body["model"],
+            "content": content,
+            "stop_reason": stop_reason,
+            "stop_sequence": reply.stop_sequence if stop_reason == "stop_sequence" else None,
+            "stop_details": reply.stop_details if stop_reason == "refusal" else None,
+            "usage": {
+                "input_tokens": usage.input_tokens,
+                "cache_creation_input_tokens": usage.cache_creation_input_tokens,
+                "cache_read_input_tokens": usage.cache_read_input_tokens,
+                "output_tokens": max(spent, 1),
+                "service_tier": "standard",
+            },
+        }
+        with self._lock:
+            index = self.requests.index(record)
+            self.requests[index] = RecordedRequest(
+                record.method,
+                record.path,
+                record.headers,
+                record.body,
+                record.request_id,
+                {k: v for k, v in message["usage"].items() if isinstance(v, int)},
+            )
+        if body.get("stream"):
+            events = list(stream_events(message, raw_inputs, reply.stream_error))
+            return _Answer(200, b"", "text/event-stream", events=events)
+        return _Answer(200, json.dumps(message).encode())
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -248,16 +400,24 @@ class MessagesAPIServer:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                reply = server._answer(self.command, self.path, headers, raw)
-                data = json.dumps(reply.body).encode()
-                self.send_response(reply.status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.send_header("request-id", f"req_fake_{len(server.requests):04d}")
-                for name, value in reply.headers.items():
+                answer = server._answer(self.command, self.path, headers, raw)
+                self.send_response(answer.status)
+                self.send_header("content-type", answer.content_type)
+                self.send_header("request-id", answer.request_id)
+                for name, value in answer.headers.items():
                     self.send_header(name, value)
+                if answer.events is None:
+                    self.send_header("content-length", str(len(answer.body)))
+                    self.end_headers()
+                    self.wfile.write(answer.body)
+                    return
+                self.send_header("cache-control", "no-cache")
+                self.send_header("connection", "close")
                 self.end_headers()
-                self.wfile.write(data)
+                for chunk in answer.events:
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+                self.close_connection = True
 
             do_POST = _serve  # noqa: N815 - the names http.server dispatches to
             do_GET = _serve  # noqa: N815
@@ -270,6 +430,6 @@ class MessagesAPIServer:
 
 @pytest.fixture
 def messages_api() -> Iterator[MessagesAPIServer]:
-    """A running fake Messages API; import this fixture into a conftest to use it."""
+    """A running strict Messages API stand-in; import this fixture into a conftest."""
     with MessagesAPIServer() as server:
         yield server
