@@ -47,12 +47,13 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="Timer re-checking running tasks"
     )
 
-    # Engine and models (workers)
-    # Empty model ids mean "the newest of that family the installed anthropic SDK knows",
-    # resolved by the claude engine (config stays free of the SDK import).
-    model_sonnet: str = Field(default="", description="Model id for 'sonnet'; empty: newest known")
-    model_opus: str = Field(default="", description="Model id for 'opus'; empty: newest known")
-    model_haiku: str = Field(default="", description="Model id for 'haiku'; empty: newest known")
+    # Engine and models (workers). Pinned ids: an SDK upgrade never changes the model.
+    model_sonnet: str = Field(default="claude-sonnet-5-5", description="Model id for 'sonnet'")
+    model_opus: str = Field(default="claude-opus-5-5", description="Model id for 'opus'")
+    model_haiku: str = Field(default="claude-haiku-5-5", description="Model id for 'haiku'")
+    model_default: str = Field(
+        default="sonnet", description="Model of definitions saying 'inherit' (alias or id)"
+    )
     anthropic_base_url: str = Field(default="", description="Override of the Messages API endpoint")
     # Planning (operator): the Claude planner runs when an API key is configured.
     planner: str = Field(
@@ -66,10 +67,43 @@ class Settings(BaseSettings):
         default="", description="Folder of worker definitions; default: shipped ones"
     )
     claude_max_turns: int = Field(default=40, ge=1, description="Model turns per worker run")
-    claude_max_tokens_total: int = Field(default=400_000, ge=1, description="Tokens in+out per run")
+    claude_max_tokens_total: int = Field(
+        default=2_000_000, ge=1, description="Tokens per worker run (input, output, cache)"
+    )
     claude_timeout_seconds: float = Field(default=1500.0, gt=0, description="Wall clock per run")
+    claude_submit_reserve_seconds: float = Field(
+        default=90.0, ge=0, description="Time before the deadline the result is asked for"
+    )
     claude_max_output_tokens: int = Field(default=8192, ge=1, description="max_tokens per request")
-    claude_max_retries: int = Field(default=4, ge=0, description="SDK retries on 429, 529 and 5xx")
+    claude_output_tokens_ceiling: int = Field(
+        default=32_000, ge=1, description="max_tokens grows up to this for a cut tool call"
+    )
+    claude_max_retries: int = Field(
+        default=6, ge=0, description="Retries of a turn on 429, 529, 5xx and timeouts"
+    )
+    claude_read_max_tokens: int = Field(
+        default=25_000, ge=1000, description="Read returns at most this (about 4 bytes each)"
+    )
+    claude_context_trim_tokens: int = Field(
+        default=120_000, ge=1000, description="Old tool results are cleared past this prompt"
+    )
+    claude_keep_tool_results: int = Field(
+        default=4, ge=1, description="Newest tool results never cleared"
+    )
+    claude_prompt_caching: bool = Field(
+        default=True, description="cache_control on tools, system and the conversation"
+    )
+    claude_prices: str = Field(
+        default="",
+        description="JSON price table overrides: model id prefix -> {input, output, "
+        "cache_write, cache_read} in USD per million tokens",
+    )
+    budget_max_tokens: int = Field(
+        default=0, ge=0, description="Default task budget in tokens; 0: none"
+    )
+    budget_max_cost_usd: float = Field(
+        default=0.0, ge=0, description="Default task budget in USD; 0: none"
+    )
     bash_path: str = Field(
         default=os.defpath,
         validation_alias=AliasChoices("DEVOPS_BASH_PATH", "PATH"),

@@ -3,10 +3,18 @@ message, a worker's briefing and result, and the aggregated result object."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 # --------------------------------------------------------------------------------------
 # Enumerations
@@ -82,6 +90,13 @@ class WorkspaceSpec(_Camel):
     volume: VolumeWorkspace | None = None
 
 
+class TaskBudget(_Camel):
+    """What a task may spend on model calls, all its workers together; None: no limit."""
+
+    max_tokens: int | None = Field(default=None, alias="maxTokens", ge=1)
+    max_cost_usd: float | None = Field(default=None, alias="maxCostUSD", gt=0)
+
+
 class DevOpsTaskSpec(_Camel):
     description: str
     requirements: list[str] = Field(default_factory=list)
@@ -95,6 +110,7 @@ class DevOpsTaskSpec(_Camel):
     max_retries: int = Field(default=1, alias="maxRetries")
     task_id: str | None = Field(default=None, alias="taskId")
     cancel: bool = False
+    budget: TaskBudget | None = None
 
 
 # --------------------------------------------------------------------------------------
@@ -147,8 +163,31 @@ class Issue(BaseModel):
 
 
 class TokenUsage(BaseModel):
+    """What a worker run spent; `input_tokens` excludes the cached parts, as the API bills."""
+
     input_tokens: int = 0
     output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+
+    @property
+    def total_tokens(self) -> int:
+        return (
+            self.input_tokens
+            + self.output_tokens
+            + self.cache_read_tokens
+            + self.cache_write_tokens
+        )
+
+    def plus(self, other: TokenUsage) -> TokenUsage:
+        return TokenUsage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
+            cost_usd=round(self.cost_usd + other.cost_usd, 6),
+        )
 
 
 class WorkerResult(BaseModel):
@@ -169,6 +208,9 @@ class WorkerResult(BaseModel):
     git_commit: str | None = None
     artifacts_configmap: str | None = None
     artifacts_truncated: list[str] = Field(default_factory=list)
+    budget_exceeded: str | None = None  # the budget that stopped the run: tokens or cost
+    # The redacted conversation (JSONL), stored beside the result, never inside it.
+    _transcript: str = PrivateAttr(default="")
 
 
 class Briefing(BaseModel):
@@ -188,6 +230,8 @@ class Briefing(BaseModel):
     previous_results: dict[str, WorkerResult] = Field(default_factory=dict)
     prompt: str = ""  # the brief written for this worker (task + earlier stages)
     result_configmap: str = ""  # where the worker stores its result
+    deadline: datetime | None = None  # when the task's deadline stops this worker
+    budget: TaskBudget | None = None  # this worker's share of what the task may spend
 
 
 # --------------------------------------------------------------------------------------

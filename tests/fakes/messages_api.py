@@ -35,7 +35,7 @@ from typing import Any
 import jiter
 import pytest
 
-from fakes.messages_cache import PromptCache, text_tokens
+from fakes.messages_cache import PromptCache, prompt_tokens, text_tokens
 from fakes.messages_rules import ApiProblem, check_request, known_models
 from fakes.messages_sse import stream_events
 
@@ -139,6 +139,20 @@ def _cut(block: dict[str, Any], budget: int) -> tuple[dict[str, Any] | None, str
     raw = json.dumps(block["input"])[:chars]
     partial = jiter.from_json(raw.encode(), partial_mode=True) if raw else {}
     return {**block, "input": partial if isinstance(partial, dict) else {}}, raw
+
+
+def _impossible_under(choice: Any, reply: Reply) -> str | None:
+    """A scripted answer the real API cannot give under this tool_choice."""
+    if not isinstance(choice, dict) or reply.stream_error is not None:
+        return None
+    names = [b["name"] for b in reply.content if b.get("type") == "tool_use"]
+    if choice.get("type") == "tool" and choice.get("name") not in names:
+        return f"the script answers {names or 'text'} but tool_choice forces {choice['name']}"
+    if choice.get("type") == "any" and not names:
+        return "the script answers text but tool_choice forces a tool call"
+    if choice.get("type") == "none" and names:
+        return f"the script calls {names} but tool_choice forbids tools"
+    return None
 
 
 class MessagesAPIServer:
@@ -314,7 +328,7 @@ class MessagesAPIServer:
                 400, "invalid_request_error", "There was an error parsing the body"
             )
             return self._error(problem, request_id)
-        problem = check_request(parsed, self.models)
+        problem = check_request(parsed, self.models) or self._too_long(parsed)
         if problem is not None:
             return self._error(problem, request_id)
         with self._lock:
@@ -324,18 +338,23 @@ class MessagesAPIServer:
             return self._error(problem, request_id)
         if reply.status != 200:
             return _Answer(reply.status, reply.body, reply.content_type, reply.headers)
+        impossible = _impossible_under(parsed.get("tool_choice"), reply)
+        if impossible is not None:
+            problem = ApiProblem(400, "invalid_request_error", f"fake: {impossible}")
+            return self._error(problem, request_id)
         return self._message(reply, parsed, record)
+
+    def _too_long(self, body: dict[str, Any]) -> ApiProblem | None:
+        window = self.models[body["model"]].context_window
+        total = prompt_tokens(body)
+        if total <= window:
+            return None
+        message = f"prompt is too long: {total} tokens > {window} maximum"
+        return ApiProblem(400, "invalid_request_error", message)
 
     def _message(self, reply: Reply, body: dict[str, Any], record: RecordedRequest) -> _Answer:
         window = self.models[body["model"]].context_window
         usage = self.cache.account(body)
-        if usage.total > window:
-            problem = ApiProblem(
-                400,
-                "invalid_request_error",
-                f"prompt is too long: {usage.total} tokens > {window} maximum",
-            )
-            return self._error(problem, record.request_id)
         if reply.stream_error is not None and not body.get("stream"):
             error = reply.stream_error["error"]
             return self._error(ApiProblem(529, error["type"], error["message"]), record.request_id)

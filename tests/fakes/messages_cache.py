@@ -67,6 +67,11 @@ class InputUsage:
         return self.input_tokens + self.cache_creation_input_tokens + self.cache_read_input_tokens
 
 
+def prompt_tokens(body: dict[str, Any]) -> int:
+    """The whole prompt's size in tokens, cached or not."""
+    return sum(tokens_of(block) for block in request_blocks(body))
+
+
 class PromptCache:
     """The cache of one fake server: prefix hashes with their expiry time."""
 

@@ -100,7 +100,7 @@ def script_claude(api: MessagesAPIServer) -> None:
     api.reply_tool_use(
         "Write", {"path": "Dockerfile", "content": 'FROM node:20-alpine\nUSER node\nCMD ["node"]\n'}
     )
-    api.reply_text(json.dumps({"summary": "Wrote a Dockerfile"}))
+    api.reply_submit({"summary": "Wrote a Dockerfile"})
 
 
 def redis_dump(r: redis.Redis) -> str:

@@ -36,6 +36,8 @@ _WORKER_SETTINGS = (
     "model_sonnet",
     "model_opus",
     "model_haiku",
+    "model_default",
+    "claude_prices",
     "anthropic_base_url",
     "agents_dir",
     "git_allow_file_urls",

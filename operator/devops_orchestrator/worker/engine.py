@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from devops_orchestrator.models import AgentDefinition, Briefing, WorkerResult
+from devops_orchestrator.models import AgentDefinition, Briefing, TokenUsage, WorkerResult
 
 
 class Engine(Protocol):
@@ -22,4 +22,12 @@ class Engine(Protocol):
 
 
 class EngineError(RuntimeError):
-    """A failure of the engine that ends the worker attempt."""
+    """A failure of the engine that ends the worker attempt. What the attempt spent and
+    its redacted transcript travel with it, so a failed attempt still reports them."""
+
+    def __init__(
+        self, message: str, *, usage: TokenUsage | None = None, transcript: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.usage = usage
+        self.transcript = transcript

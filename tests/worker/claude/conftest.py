@@ -51,8 +51,14 @@ def briefing() -> Briefing:
 
 
 @pytest.fixture
-def make_engine(messages_api: MessagesAPIServer) -> EngineFactory:
-    """An engine talking to the fake server; keyword arguments override settings."""
+def waits() -> list[float]:
+    """The retry waits the engine asked for (recorded, not slept: tests stay fast)."""
+    return []
+
+
+@pytest.fixture
+def make_engine(messages_api: MessagesAPIServer, waits: list[float]) -> EngineFactory:
+    """An engine talking to the strict stand-in; keyword arguments override settings."""
 
     def make(limits: ToolLimits | None = None, **overrides: object) -> ClaudeEngine:
         values: dict[str, object] = {
@@ -63,7 +69,7 @@ def make_engine(messages_api: MessagesAPIServer) -> EngineFactory:
         values.update(overrides)
         settings = Settings.model_validate(values)
         secrets = Secrets(anthropic_api_key=SecretStr(API_KEY))
-        return ClaudeEngine(settings=settings, secrets=secrets, limits=limits)
+        return ClaudeEngine(settings=settings, secrets=secrets, limits=limits, sleep=waits.append)
 
     return make
 

@@ -1,63 +1,77 @@
-"""The final JSON: parsed into a WorkerResult; an unusable one gets exactly one repair
-turn; still unusable is an EngineError."""
+"""The result comes through submit_result: its schema (WorkerResult plus the worker's own
+fields), refused submissions, and the limits (turns, tokens, cost, time) that force it."""
 
 from __future__ import annotations
 
-import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import jsonschema
 import pytest
 from claude_support import EngineFactory
 
-from devops_orchestrator.models import AgentDefinition, Briefing
-from devops_orchestrator.worker.claude.result import ResultError, extract_json, parse_result
-from devops_orchestrator.worker.engine import EngineError
+from devops_orchestrator.definitions import get_definition
+from devops_orchestrator.models import AgentDefinition, Briefing, TaskBudget, WorkerResult
+from devops_orchestrator.worker.claude.result import (
+    ENGINE_FIELDS,
+    ResultError,
+    build_submit_tool,
+    parse_submission,
+)
 from fakes.messages_api import MessagesAPIServer
 
+FORCED = {"type": "tool", "name": "submit_result"}
 
-def test_an_invalid_final_answer_is_repaired(
+
+def test_the_schema_is_workerresult_plus_the_workers_fields() -> None:
+    tool = build_submit_tool(get_definition("docker-worker"))
+    schema = tool["input_schema"]
+    jsonschema.Draft202012Validator.check_schema(schema)
+    properties = schema["properties"]
+    model_fields = set(WorkerResult.model_fields) - ENGINE_FIELDS
+    assert model_fields <= set(properties)
+    assert not ENGINE_FIELDS & set(properties)
+    assert properties["docker_config"] == {"type": "object"}  # from the definition's example
+    assert properties["build_commands"] == {"type": "array"}
+    assert schema["required"] == ["summary"]
+    assert properties["issues"]["items"]["properties"]["severity"]["enum"] == [
+        "error",
+        "warning",
+        "info",
+    ]
+
+
+def test_parse_submission_drops_engine_fields_and_says_what_is_wrong() -> None:
+    result = parse_submission({"summary": "s", "engine": "gpt", "git_commit": "abc", "x": 1})
+    assert (result.summary, result.engine, result.git_commit) == ("s", None, None)
+    assert result.model_extra == {"x": 1}
+    with pytest.raises(ResultError, match="'summary' must be a non-empty string"):
+        parse_submission({"summary": "  "})
+    with pytest.raises(ResultError, match=r"issues\.0\.severity"):
+        parse_submission({"summary": "s", "issues": [{"severity": "fatal", "message": "m"}]})
+    with pytest.raises(ResultError, match="JSON object"):
+        parse_submission(["summary"])
+
+
+def test_a_refused_submission_is_fixed_by_the_model(
     messages_api: MessagesAPIServer,
     make_engine: EngineFactory,
     workspace: Path,
     definition: AgentDefinition,
     briefing: Briefing,
 ) -> None:
-    messages_api.reply_text('Done! {"summary": "x", "files_created": "Dockerfile"}', usage=(5, 5))
-    messages_api.reply_text('```json\n{"summary": "repaired", "files_created": []}\n```')
+    first = messages_api.reply_submit({"summary": "x", "files_created": "Dockerfile"})
+    messages_api.reply_submit({"summary": "repaired", "files_created": []})
 
     result = make_engine().run(briefing, definition, workspace)
 
     assert result.summary == "repaired"
-    assert result.usage is not None and result.usage.input_tokens == 15
-    first, repair = messages_api.requests
-    assert "tool_choice" not in first.body
-    assert repair.body["tool_choice"] == {"type": "none"}
-    last = repair.messages[-1]
-    assert last["role"] == "user"
-    assert "could not be used" in last["content"]
-    assert "files_created" in last["content"]  # the validation error is sent back
-    assert repair.messages[-2]["content"][0]["text"].startswith("Done!")
+    (refused,) = messages_api.requests[1].tool_results()
+    assert refused["tool_use_id"] == first and refused["is_error"] is True
+    assert "files_created" in refused["content"]
 
 
-def test_a_second_invalid_answer_is_an_engine_error(
-    messages_api: MessagesAPIServer,
-    make_engine: EngineFactory,
-    workspace: Path,
-    definition: AgentDefinition,
-    briefing: Briefing,
-) -> None:
-    messages_api.reply_text("I wrote the Dockerfile.")
-    messages_api.reply_text("Sorry, here it is: summary = done")
-    messages_api.reply_text(json.dumps({"summary": "too late"}))
-
-    with pytest.raises(EngineError, match="no valid JSON result after the repair turn"):
-        make_engine().run(briefing, definition, workspace)
-
-    assert len(messages_api.requests) == 2  # exactly one repair turn
-    assert messages_api.pending == 1
-
-
-def test_a_turn_limit_asks_for_the_result_without_tools(
+def test_a_turn_limit_forces_the_result(
     messages_api: MessagesAPIServer,
     make_engine: EngineFactory,
     workspace: Path,
@@ -66,80 +80,89 @@ def test_a_turn_limit_asks_for_the_result_without_tools(
 ) -> None:
     for index in range(2):
         messages_api.reply_tool_use("Write", {"path": f"f{index}.txt", "content": "x"})
-    messages_api.reply_text(json.dumps({"summary": "partial"}))
+    messages_api.reply_submit({"summary": "partial"})
 
     result = make_engine(claude_max_turns=2).run(briefing, definition, workspace)
 
     assert result.summary == "partial"
     assert result.files_created == ["f0.txt", "f1.txt"]
     assert any(i.validator == "claude-engine" and "turns" in i.message for i in result.issues)
+    assert result.budget_exceeded is None  # a run limit, not the task's budget
     last = messages_api.requests[-1]
-    assert last.body["tool_choice"] == {"type": "none"}
+    assert last.body["tool_choice"] == FORCED
     assert last.tool_results()[0]["is_error"] is False  # the last tool call still answered
-    assert "limit of this run is reached" in last.messages[-1]["content"][-1]["text"]
+    assert "limit of this run is reached" in last.last_texts()[-1]
 
 
-def test_a_token_budget_is_enforced(
+def test_a_cost_budget_forces_the_result_before_it_is_spent(
     messages_api: MessagesAPIServer,
     make_engine: EngineFactory,
     workspace: Path,
     definition: AgentDefinition,
     briefing: Briefing,
 ) -> None:
-    messages_api.reply_tool_use("Glob", {"pattern": "*"}, usage=(900, 200))
-    messages_api.reply_text(json.dumps({"summary": "stopped"}))
+    for _ in range(2):
+        messages_api.reply_tool_use("Glob", {"pattern": "*"})
+    messages_api.reply_submit({"summary": "stopped"})  # the third turn must be the result
+    # The first turn costs about $0.005 (1.3k tokens written to the cache at $3.75/M),
+    # later ones about $0.0004 (read from the cache at $0.30/M).
+    budgeted = briefing.model_copy(update={"budget": TaskBudget(max_cost_usd=0.008)})
 
-    result = make_engine(claude_max_tokens_total=1000).run(briefing, definition, workspace)
+    result = make_engine().run(budgeted, definition, workspace)
 
-    assert any("tokens limit" in i.message for i in result.issues)
-    assert len(messages_api.requests) == 2
+    assert result.budget_exceeded == "cost"
+    assert result.usage is not None and result.usage.cost_usd <= 0.008
+    assert [r.body.get("tool_choice") for r in messages_api.requests] == [None, None, FORCED]
 
 
-def test_the_wall_clock_is_enforced(
+def test_a_token_budget_forces_the_result(
     messages_api: MessagesAPIServer,
     make_engine: EngineFactory,
     workspace: Path,
     definition: AgentDefinition,
     briefing: Briefing,
 ) -> None:
-    messages_api.reply_tool_use("Bash", {"command": "sleep 1.2"})
-    messages_api.reply_text(json.dumps({"summary": "never read"}))
+    messages_api.reply_tool_use("Glob", {"pattern": "*"})
+    messages_api.reply_submit({"summary": "stopped"})  # a third turn would not fit
+    budgeted = briefing.model_copy(update={"budget": TaskBudget(max_tokens=4000)})
 
-    with pytest.raises(EngineError, match="wall clock limit"):
-        make_engine(claude_timeout_seconds=1.0).run(briefing, definition, workspace)
+    result = make_engine().run(budgeted, definition, workspace)
 
-    assert len(messages_api.requests) == 1
-
-
-@pytest.mark.parametrize(
-    ("text", "summary"),
-    [
-        ('{"summary": "bare"}', "bare"),
-        ('Here:\n```json\n{"summary": "fenced"}\n```\n', "fenced"),
-        ('```\n{"summary": "plain fence"}\n```', "plain fence"),
-        ('I used {"a": 1} then\n{"summary": "last", "x": {"y": 2}}', "last"),
-        ('{"summary": "ignores braces { in strings }"} done', "ignores braces { in strings }"),
-    ],
-)
-def test_parse_result_finds_the_object(text: str, summary: str) -> None:
-    assert parse_result(text).summary == summary
+    assert result.budget_exceeded == "tokens"
+    assert result.usage is not None and result.usage.total_tokens <= 4000
+    assert [r.body.get("tool_choice") for r in messages_api.requests] == [None, FORCED]
 
 
-@pytest.mark.parametrize(
-    ("text", "problem"),
-    [
-        ("no json at all", "no JSON object"),
-        ("```json\n{broken\n```", "not valid JSON"),
-        ('{"files_created": []}', "summary"),
-        ('{"summary": "x", "issues": [{"severity": "fatal", "message": "m"}]}', "issues.0"),
-    ],
-)
-def test_parse_result_says_what_is_wrong(text: str, problem: str) -> None:
-    with pytest.raises(ResultError, match=problem):
-        parse_result(text)
+def test_the_deadline_asks_for_the_result_before_it(
+    messages_api: MessagesAPIServer,
+    make_engine: EngineFactory,
+    workspace: Path,
+    definition: AgentDefinition,
+    briefing: Briefing,
+) -> None:
+    messages_api.reply_tool_use("Bash", {"command": "sleep 30", "timeout": 600})
+    messages_api.reply_submit({"summary": "out of time"})
+    soon = briefing.model_copy(update={"deadline": datetime.now(UTC) + timedelta(seconds=4)})
+
+    result = make_engine(claude_submit_reserve_seconds=60).run(soon, definition, workspace)
+
+    assert result.summary == "out of time"
+    (bash,) = messages_api.requests[1].tool_results()
+    assert "timed out after" in bash["content"]  # Bash got only the time left, not 600 s
+    assert messages_api.requests[1].body["tool_choice"] == FORCED
+    assert any("time limit" in i.message for i in result.issues)
 
 
-def test_engine_fields_claimed_by_the_model_are_dropped() -> None:
-    result = parse_result('{"summary": "s", "engine": "gpt", "git_commit": "abc"}')
-    assert (result.engine, result.git_commit) == (None, None)
-    assert extract_json('{"a": [1, {"b": 2}]}') == {"a": [1, {"b": 2}]}
+def test_a_passed_deadline_fails_before_any_request(
+    messages_api: MessagesAPIServer,
+    make_engine: EngineFactory,
+    workspace: Path,
+    definition: AgentDefinition,
+    briefing: Briefing,
+) -> None:
+    from devops_orchestrator.worker.engine import EngineError
+
+    late = briefing.model_copy(update={"deadline": datetime.now(UTC) - timedelta(seconds=1)})
+    with pytest.raises(EngineError, match="deadline has passed"):
+        make_engine().run(late, definition, workspace)
+    assert messages_api.requests == []

@@ -3,7 +3,6 @@ and to the person as `sandbox` issues; nothing is written outside."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
 
@@ -37,7 +36,7 @@ def test_writes_outside_the_workspace_are_refused_and_reported(
             ("Write", {"path": "inside.txt", "content": "ok"}),
         ]
     )
-    messages_api.reply_text(json.dumps({"summary": "tried", "files_created": ["inside.txt"]}))
+    messages_api.reply_submit({"summary": "tried", "files_created": ["inside.txt"]})
 
     result = make_engine().run(briefing, definition, workspace)
 

@@ -36,7 +36,7 @@ def test_the_key_never_leaves_the_engine(
             ("Grep", {"pattern": "sk-ant"}),
         ]
     )
-    messages_api.reply_text(json.dumps({"summary": "looked around"}))
+    messages_api.reply_submit({"summary": "looked around"})
     settings = Settings(anthropic_base_url=messages_api.base_url)
 
     result = ClaudeEngine(settings=settings, secrets=Secrets()).run(briefing, definition, workspace)

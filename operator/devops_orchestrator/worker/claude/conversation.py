@@ -1,29 +1,66 @@
-"""One Messages API conversation: the history, the budgets, the token usage."""
+"""One Messages API conversation: the history, the requests (streamed, cached, retried),
+the usage and cost, the logs and the transcript.
+
+Caching: the tools and the system prompt carry `cache_control`, and so do the last two
+user messages (a breakpoint that moves with the conversation: the newer one writes this
+turn's prefix, the older one reads the previous turn's). Four breakpoints, the API's
+maximum."""
 
 from __future__ import annotations
 
-import logging
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import anthropic
-from anthropic.types import Message, MessageParam, ToolChoiceParam, ToolParam
+from anthropic.types import Message, ToolChoiceParam, ToolParam
 
 from devops_orchestrator.models import TokenUsage
+from devops_orchestrator.worker.claude import history
+from devops_orchestrator.worker.claude.history import EPHEMERAL, Block, Turn
+from devops_orchestrator.worker.claude.pricing import Price, cost_usd
+from devops_orchestrator.worker.claude.retry import is_retryable, parse_retry_after, retry_delay
+from devops_orchestrator.worker.claude.runlog import log_event, log_turn
+from devops_orchestrator.worker.claude.transcript import Transcript
 from devops_orchestrator.worker.engine import EngineError
 
-log = logging.getLogger(__name__)
+REQUEST_MAX_SECONDS = 600.0
+# What the next turn adds beyond the history so far (the engine's own notes), estimated.
+NEXT_TURN_MARGIN_TOKENS = 200
 
-_REQUEST_MAX_SECONDS = 600.0
+
+class ContextOverflowError(Exception):
+    """The request no longer fits: the prompt is too long (400) or too large (413)."""
 
 
 @dataclass(frozen=True)
-class Budget:
+class Limits:
     max_turns: int
-    max_tokens_total: int
-    timeout_seconds: float
+    max_tokens_total: int | None  # every token billed: input, output, cache read and write
+    max_cost_usd: float | None
+    deadline: float  # on the conversation's clock
+    submit_reserve_seconds: float  # asked to submit when less than this is left
     max_output_tokens: int
+    output_tokens_ceiling: int  # max_tokens grows up to this when a tool call is cut
+    max_retries: int
+
+
+def _usage_of(message: Message, price: Price) -> TokenUsage:
+    usage = TokenUsage(
+        input_tokens=message.usage.input_tokens,
+        output_tokens=message.usage.output_tokens,
+        cache_read_tokens=message.usage.cache_read_input_tokens or 0,
+        cache_write_tokens=message.usage.cache_creation_input_tokens or 0,
+    )
+    return usage.model_copy(update={"cost_usd": cost_usd(usage, price)})
+
+
+def _is_overflow(exc: anthropic.APIStatusError) -> bool:
+    if exc.status_code == 413:
+        return True
+    return exc.status_code == 400 and "prompt is too long" in str(exc.api_message or "")
 
 
 @dataclass
@@ -32,62 +69,157 @@ class Conversation:
     model: str
     system: str
     tools: Sequence[ToolParam]
-    budget: Budget
+    limits: Limits
+    price: Price
+    transcript: Transcript
     clock: Callable[[], float] = time.monotonic
-    messages: list[MessageParam] = field(default_factory=list)
+    sleep: Callable[[float], None] = time.sleep
+    caching: bool = True
+    messages: list[Turn] = field(default_factory=list)
     usage: TokenUsage = field(default_factory=TokenUsage)
     turns: int = 0
-    started: float = field(init=False)
+    max_tokens: int = field(init=False)
+    last_input_tokens: int = 0  # the whole prompt of the last turn, cached or not
+    last_turn: TokenUsage = field(default_factory=TokenUsage)
+    added_chars: int = 0  # history added since the last request
 
     def __post_init__(self) -> None:
-        self.started = self.clock()
+        self.max_tokens = self.limits.max_output_tokens
+        self.transcript.record(
+            "system", model=self.model, system=self.system, tools=[t["name"] for t in self.tools]
+        )
 
-    def say(self, content: str | list[anthropic.types.ContentBlockParam]) -> None:
-        self.messages.append({"role": "user", "content": content})
+    # -- the history ---------------------------------------------------------------------
 
-    def exhausted(self) -> str | None:
-        """The budget that is used up ('turns' or 'tokens'), or None."""
-        if self.turns >= self.budget.max_turns:
+    def user(self, blocks: list[Block]) -> None:
+        history.add(self.messages, "user", blocks)
+        self.added_chars += len(json.dumps(blocks, default=str))
+        self.transcript.record("user", content=blocks)
+
+    def user_text(self, text: str) -> None:
+        self.user([{"type": "text", "text": text}])
+
+    def assistant(self, blocks: list[Block]) -> None:
+        history.add(self.messages, "assistant", blocks)
+        self.added_chars += len(json.dumps(blocks, default=str))
+
+    def note(self, event: str, **fields: object) -> None:
+        log_event(event, **fields)
+        self.transcript.record("note", event=event, **fields)
+
+    # -- budgets -----------------------------------------------------------------------
+
+    def remaining(self) -> float:
+        return self.limits.deadline - self.clock()
+
+    def next_turn(self) -> TokenUsage:
+        """What the next turn will likely cost: the last prompt read from the cache, what
+        was added since written to it, and as much output as last time."""
+        added = self.added_chars // 4 + NEXT_TURN_MARGIN_TOKENS
+        usage = TokenUsage(
+            output_tokens=self.last_turn.output_tokens,
+            cache_read_tokens=self.last_input_tokens,
+            cache_write_tokens=added,
+        )
+        return usage.model_copy(update={"cost_usd": cost_usd(usage, self.price)})
+
+    def limit_reached(self) -> str | None:
+        """The budget that calls for the result now: turns, tokens, cost or time. For
+        tokens and cost, now means when a turn after the next would no longer fit: the
+        next turn, the forced submit, must itself stay within the budget."""
+        limits = self.limits
+        upcoming = self.next_turn()
+        projected = self.usage.plus(upcoming).plus(upcoming) if self.turns else self.usage
+        if self.turns >= limits.max_turns:
             return "turns"
-        if self.usage.input_tokens + self.usage.output_tokens >= self.budget.max_tokens_total:
+        if (
+            limits.max_tokens_total is not None
+            and projected.total_tokens >= limits.max_tokens_total
+        ):
             return "tokens"
+        if limits.max_cost_usd is not None and projected.cost_usd >= limits.max_cost_usd:
+            return "cost"
+        if self.remaining() <= limits.submit_reserve_seconds:
+            return "time"
         return None
 
-    def send(self, *, tools_allowed: bool = True) -> Message:
-        """One request with the whole history; the answer joins the history."""
-        remaining = self.budget.timeout_seconds - (self.clock() - self.started)
+    def tool_seconds(self) -> float:
+        """The time a tool may take: what is left before the submit turn."""
+        return self.remaining() - self.limits.submit_reserve_seconds
+
+    # -- requests ------------------------------------------------------------------------
+
+    def _params(self, tool_choice: ToolChoiceParam | None) -> dict[str, Any]:
+        tools: list[Any] = [dict(t) for t in self.tools]
+        system: dict[str, Any] = {"type": "text", "text": self.system}
+        messages = history.with_breakpoints(self.messages, 2 if self.caching else 0)
+        if self.caching:
+            system["cache_control"] = EPHEMERAL
+            if tools:
+                tools[-1]["cache_control"] = EPHEMERAL
+        params: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": self.max_tokens,
+            "system": [system],
+            "messages": messages,
+        }
+        if tools:
+            params["tools"] = tools
+        if tool_choice is not None:
+            params["tool_choice"] = tool_choice
+        return params
+
+    def _stream(self, params: dict[str, Any]) -> tuple[Message, str | None]:
+        remaining = self.remaining()
         if remaining <= 0:
-            raise EngineError(
-                f"wall clock limit of {self.budget.timeout_seconds:g}s reached "
-                f"after {self.turns} turns"
-            )
-        tool_choice: ToolChoiceParam | anthropic.Omit = anthropic.omit
-        if self.tools and not tools_allowed:
-            tool_choice = {"type": "none"}
-        response = self.client.messages.create(
-            model=self.model,
-            max_tokens=self.budget.max_output_tokens,
-            system=self.system,
-            messages=self.messages,
-            tools=list(self.tools) if self.tools else anthropic.omit,
-            tool_choice=tool_choice,
-            timeout=min(remaining, _REQUEST_MAX_SECONDS),
-        )
+            raise EngineError(f"out of time after {self.turns} turns")
+        timeout = min(remaining, REQUEST_MAX_SECONDS)
+        with self.client.messages.stream(**params, timeout=timeout) as stream:
+            message = stream.get_final_message()
+            return message, stream.request_id
+
+    def send(self, tool_choice: ToolChoiceParam | None = None) -> Message:
+        """One turn: the request (retried on overload and timeouts), its usage counted and
+        logged. The answer is not added to the history: the caller decides how."""
+        params = self._params(tool_choice)
+        retry = 0
+        while True:
+            started = self.clock()
+            try:
+                message, request_id = self._stream(params)
+                break
+            except anthropic.APIStatusError as exc:
+                if _is_overflow(exc):
+                    raise ContextOverflowError(str(exc.api_message or exc.status_code)) from exc
+                if not is_retryable(exc.status_code, exc.type):
+                    raise
+                failure: anthropic.APIError = exc
+                after = parse_retry_after(dict(exc.response.headers), time.time())
+            except anthropic.APIConnectionError as exc:
+                failure, after = exc, None
+            retry += 1
+            delay = retry_delay(retry, after, self.remaining() - self.limits.submit_reserve_seconds)
+            if retry > self.limits.max_retries or delay is None:
+                raise failure
+            status = getattr(failure, "status_code", "timeout")
+            self.note("retry", status=status, retry=retry, wait_s=round(delay, 2))
+            self.sleep(delay)
         self.turns += 1
-        usage = response.usage
-        self.usage = TokenUsage(
-            input_tokens=self.usage.input_tokens
-            + usage.input_tokens
-            + (usage.cache_creation_input_tokens or 0)
-            + (usage.cache_read_input_tokens or 0),
-            output_tokens=self.usage.output_tokens + usage.output_tokens,
+        used = _usage_of(message, self.price)
+        self.usage = self.usage.plus(used)
+        self.last_turn = used
+        self.added_chars = 0
+        self.last_input_tokens = (
+            used.input_tokens + used.cache_read_tokens + used.cache_write_tokens
         )
-        log.info(
-            "turn %d: stop_reason=%s, tokens in=%d out=%d",
-            self.turns,
-            response.stop_reason,
-            usage.input_tokens,
-            usage.output_tokens,
+        duration = self.clock() - started
+        log_turn(self.turns, message.stop_reason, used, duration, request_id, self.max_tokens)
+        self.transcript.record(
+            "assistant",
+            turn=self.turns,
+            stop_reason=message.stop_reason,
+            content=[b.model_dump(exclude_none=True) for b in message.content],
+            usage=used.model_dump(),
+            request_id=request_id,
         )
-        self.messages.append({"role": "assistant", "content": response.content})
-        return response
+        return message
