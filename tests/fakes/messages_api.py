@@ -61,6 +61,7 @@ class Reply:
     content_type: str = "application/json"
     headers: Mapping[str, str] = field(default_factory=dict)
     stream_error: dict[str, Any] | None = None  # an error event in the middle of a stream
+    usage: tuple[int, int] | None = None  # (input, output) reported instead of counted
 
 
 @dataclass(frozen=True)
@@ -142,8 +143,11 @@ def _cut(block: dict[str, Any], budget: int) -> tuple[dict[str, Any] | None, str
 
 
 def _impossible_under(choice: Any, reply: Reply) -> str | None:
-    """A scripted answer the real API cannot give under this tool_choice."""
+    """A scripted answer the real API cannot give under this tool_choice (a refusal can
+    come instead of any answer)."""
     if not isinstance(choice, dict) or reply.stream_error is not None:
+        return None
+    if reply.stop_reason == "refusal":
         return None
     names = [b["name"] for b in reply.content if b.get("type") == "tool_use"]
     if choice.get("type") == "tool" and choice.get("name") not in names:
@@ -226,24 +230,41 @@ class MessagesAPIServer:
         stop_reason: str = "end_turn",
         stop_sequence: str | None = None,
         stop_details: dict[str, Any] | None = None,
+        usage: tuple[int, int] | None = None,
     ) -> None:
-        """A successful answer with these content blocks (cut if max_tokens is smaller)."""
-        self._push(Reply(content, stop_reason, stop_sequence, stop_details))
+        """A successful answer with these content blocks (cut if max_tokens is smaller);
+        `usage` = (input, output) tokens to report instead of the counted ones."""
+        reply = Reply(content, stop_reason, stop_sequence, stop_details, usage=usage)
+        self._push(reply)
 
-    def reply_text(self, text: str, *, stop_reason: str = "end_turn") -> None:
-        self.reply_message([text_block(text)] if text else [], stop_reason=stop_reason)
+    def reply_text(
+        self, text: str, *, stop_reason: str = "end_turn", usage: tuple[int, int] | None = None
+    ) -> None:
+        blocks = [text_block(text)] if text else []
+        self.reply_message(blocks, stop_reason=stop_reason, usage=usage)
 
-    def reply_tool_use(self, name: str, tool_input: dict[str, Any], *, text: str = "") -> str:
+    def reply_tool_use(
+        self,
+        name: str,
+        tool_input: dict[str, Any],
+        *,
+        text: str = "",
+        usage: tuple[int, int] | None = None,
+    ) -> str:
         """An answer asking for one tool call; returns its tool_use id."""
-        return self.reply_tool_uses([(name, tool_input)], text=text)[0]
+        return self.reply_tool_uses([(name, tool_input)], text=text, usage=usage)[0]
 
     def reply_tool_uses(
-        self, calls: list[tuple[str, dict[str, Any]]], *, text: str = ""
+        self,
+        calls: list[tuple[str, dict[str, Any]]],
+        *,
+        text: str = "",
+        usage: tuple[int, int] | None = None,
     ) -> list[str]:
         ids = [self.new_tool_id() for _ in calls]
         blocks = [text_block(text)] if text else []
         blocks += [tool_use_block(n, i, t) for (n, i), t in zip(calls, ids, strict=True)]
-        self.reply_message(blocks, stop_reason="tool_use")
+        self.reply_message(blocks, stop_reason="tool_use", usage=usage)
         return ids
 
     def reply_submit(self, result: dict[str, Any], *, text: str = "") -> str:
@@ -394,6 +415,13 @@ class MessagesAPIServer:
                 "service_tier": "standard",
             },
         }
+        if reply.usage is not None:
+            message["usage"] |= {
+                "input_tokens": reply.usage[0],
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": 0,
+                "output_tokens": reply.usage[1],
+            }
         with self._lock:
             index = self.requests.index(record)
             self.requests[index] = RecordedRequest(

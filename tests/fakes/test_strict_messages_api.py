@@ -392,3 +392,12 @@ def _send(client: anthropic.Anthropic, params: dict[str, Any], stream: bool) -> 
         return client.messages.create(**params)
     with client.messages.stream(**params) as events:
         return events.get_final_message()
+
+
+def test_a_script_the_api_could_not_answer_under_tool_choice_is_refused(
+    client: anthropic.Anthropic, messages_api: MessagesAPIServer
+) -> None:
+    messages_api.reply_text("plain text")
+    forced = _params(tools=[TOOL], tool_choice={"type": "tool", "name": "Write"})
+    with pytest.raises(anthropic.BadRequestError, match="fake: the script answers text"):
+        client.messages.create(**forced)

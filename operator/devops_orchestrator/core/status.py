@@ -142,7 +142,7 @@ def render_plan(plan: Plan, routing: RoutingDecision) -> dict[str, Any]:
     rendered: dict[str, Any] = {"planner": routing.planner}
     rendered |= {"note": routing.note} if routing.note else {}
     rendered |= {"model": routing.model} if routing.model else {}
-    rendered |= {"usage": routing.usage.model_dump()} if routing.usage else {}
+    rendered |= {"usage": routing.usage.model_dump(exclude_defaults=True)} if routing.usage else {}
     return rendered | {"stages": [list(stage) for stage in plan.stages], "workers": workers}
 
 
