@@ -64,7 +64,7 @@ def _hostile_script(api: MessagesAPIServer) -> None:
             "content": 'FROM node:20-alpine\nUSER node\nCMD ["node", "app.js"]\n',
         },
     )
-    api.reply_text(json.dumps({"summary": "Wrote a Dockerfile", "image_name": "app:latest"}))
+    api.reply_submit({"summary": "Wrote a Dockerfile", "image_name": "app:latest"})
 
 
 @pytest.fixture
