@@ -14,6 +14,7 @@ from devops_orchestrator.core.model_planner import PLAN_TOOL
 from devops_orchestrator.core.planning import build_plan
 from devops_orchestrator.definitions import load_definitions
 from devops_orchestrator.models import DevOpsTaskSpec
+from devops_orchestrator.worker.claude.pricing import price_for
 from fakes.messages_api import MessagesAPIServer, tool_use_block
 
 KEY = "sk-ant-planner-test-SECRET-0123456789"
@@ -43,8 +44,12 @@ def test_claude_plans_with_one_forced_structured_call(messages_api: MessagesAPIS
     reasons = {m.worker: (m.reason, m.brief) for m in decision.matches}
     assert reasons[D] == ("model: builds the image it ships", "Dockerfile")
     assert decision.model == "claude-haiku-4-5"  # haiku by default
-    assert decision.usage is not None  # what the API reported for the call
-    assert decision.usage.input_tokens > 0 and decision.usage.output_tokens > 0
+    assert decision.usage is not None  # what the API reported for the call, priced
+    usage = decision.usage
+    assert usage.input_tokens > 0 and usage.output_tokens > 0
+    haiku = price_for("claude-haiku-4-5")
+    expected = (usage.input_tokens * haiku.input + usage.output_tokens * haiku.output) / 1e6
+    assert usage.cost_usd == pytest.approx(expected, abs=1e-6) and usage.cost_usd > 0
 
     (request,) = messages_api.requests
     body = request.body

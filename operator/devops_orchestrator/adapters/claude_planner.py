@@ -21,6 +21,7 @@ from devops_orchestrator.core.model_planner import (
 )
 from devops_orchestrator.core.routing import RoutingDecision, route
 from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec, TokenUsage
+from devops_orchestrator.worker.claude.pricing import cost_usd, parse_price_table, price_for
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +118,7 @@ def ask_claude(
         raise PlanningError(f"the API answered {exc.status_code}") from None
     except anthropic.APIError as exc:
         raise PlanningError(f"the API call failed: {type(exc).__name__}") from None
-    usage = TokenUsage(
-        input_tokens=message.usage.input_tokens, output_tokens=message.usage.output_tokens
-    )
+    usage = price_usage(message.usage, model, settings)
     blocks = [b for b in message.content if b.type == "tool_use" and b.name == PLAN_TOOL]
     if message.stop_reason != "tool_use" or not blocks:
         raise PlanningError(f"no plan in the reply (stop reason {message.stop_reason})", usage)
@@ -127,3 +126,19 @@ def ask_claude(
         return parse_plan_reply(blocks[0].input, definitions, model=model, usage=usage)
     except PlanReplyError as exc:
         raise PlanningError(f"unusable plan: {exc}", usage) from None
+
+
+def price_usage(reported: anthropic.types.Usage, model: str, settings: Settings) -> TokenUsage:
+    """The call's tokens and USD cost, priced as a worker's (DEVOPS_CLAUDE_PRICES)."""
+    usage = TokenUsage(
+        input_tokens=reported.input_tokens,
+        output_tokens=reported.output_tokens,
+        cache_read_tokens=reported.cache_read_input_tokens or 0,
+        cache_write_tokens=reported.cache_creation_input_tokens or 0,
+    )
+    try:
+        overrides = parse_price_table(settings.claude_prices)
+    except ValueError as exc:
+        log.warning("%s; the planner's cost uses the built-in prices", exc)
+        overrides = {}
+    return usage.model_copy(update={"cost_usd": cost_usd(usage, price_for(model, overrides))})
