@@ -53,6 +53,10 @@ def test_the_operator_runs_the_plan_the_model_chose(tasks: Tasks) -> None:
     usage = stored["usage"]
     assert usage["input_tokens"] > 0 and usage["output_tokens"] > 0
     assert [job_worker(j) for j in tasks.jobs("claude-plan")] == ["docker-worker"]
+    explained = "Planned [docker-worker] by the claude planner: docker-worker: model: the app"
+    planned = next(c for c in status["conditions"] if c["type"] == "Planned")
+    assert planned["message"] == explained + " needs an image"
+    assert any(explained in (e.message or "") for e in tasks.events("claude-plan"))
     request = _API.requests[-1]
     assert request.body["tool_choice"] == {"type": "tool", "name": PLAN_TOOL}
     assert KEY not in tasks.describe("claude-plan")
