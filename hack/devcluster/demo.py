@@ -2,9 +2,11 @@
 
 Starts (or reuses) the local cluster and a Redis, installs the CRDs and the operator
 from the manifests (overlays/local, plus the Redis URL and free ports of this machine),
-seeds the sample app into a PersistentVolume, then submits a task both ways: a
-DevOpsTask with kubectl, and a Redis task with `devopsctl submit --wait`. Everything it
-starts stops with `make cluster-down`.
+seeds the sample app into two PersistentVolumes (the task's own, and the agent network's
+shared `/workspace`), then submits a task both ways: a DevOpsTask with kubectl, and a
+Redis task with `devopsctl submit --wait` whose `context.workspace` names the app on the
+network's workspace, where its files appear. Everything it starts stops with
+`make cluster-down`.
 """
 
 from __future__ import annotations
@@ -37,13 +39,17 @@ DEMO_TASK = REPO / "examples" / "demo-task.yaml"
 NAMESPACE = "devops-orchestrator"
 DEPLOYMENT = "devops-orchestrator"
 CLAIM = "sample-app-workspace"
+NETWORK_CLAIM = "agent-network-workspace"  # what the agent network mounts as /workspace
+NETWORK_ROOT = "/workspace"
+NETWORK_PROJECT = "sample-app"  # the Redis task works on /workspace/sample-app
 WORKER_UID = 10001  # the workers' runAsUser: the workspace must be theirs
 CRDS = ("devopstasks.devops.agentnet.dev", "clusterkopfpeerings.kopf.dev", "kopfpeerings.kopf.dev")
 FINAL_PHASES = frozenset({"Succeeded", "PartiallySucceeded", "Failed", "Cancelled"})
 TASK_TIMEOUT = float(os.environ.get("DEMO_TASK_TIMEOUT", "900"))
 REDIS_DESCRIPTION = "Containerize the sample Express application and add a CI pipeline"
 REDIS_REQUIREMENTS = ("Multi-stage build", "Non-root user", "GitHub Actions CI running npm test")
-REDIS_CONTEXT = {"project_type": "nodejs", "framework": "express", "port": 3000}
+# No project_type: the workers find the stack in the project on the shared workspace.
+REDIS_CONTEXT = {"workspace": f"{NETWORK_ROOT}/{NETWORK_PROJECT}", "framework": "express"}
 STEPS = 7
 
 
@@ -125,6 +131,8 @@ def write_local_overlay(
                 "behavior": "merge",
                 "literals": [
                     f"DEVOPS_REDIS_URL={redis_url}",
+                    f"DEVOPS_SHARED_WORKSPACE_CLAIM={NETWORK_CLAIM}",
+                    f"DEVOPS_SHARED_WORKSPACE_ROOT={NETWORK_ROOT}",
                     f"DEVOPS_METRICS_PORT={metrics_port}",
                     f"DEVOPS_HEALTH_PORT={health_port}",
                 ],
@@ -176,11 +184,13 @@ def install_operator(kubectl: Kubectl, overlay: Path, timeout: float = 240) -> N
 # --- The workspace: the sample app on a PersistentVolume --------------------------------
 
 
-def seed_workspace(target: Path, source: Path = SAMPLE_APP) -> None:
-    """A fresh copy of the sample app, owned by the workers' uid (or open to it)."""
-    shutil.rmtree(target, ignore_errors=True)
+def seed_workspace(target: Path, source: Path = SAMPLE_APP, *, clear: Path | None = None) -> None:
+    """A fresh copy of the sample app, owned by the workers' uid (or open to it);
+    `clear` (default: `target`) is emptied first and handed to the workers too."""
+    clear = clear or target
+    shutil.rmtree(clear, ignore_errors=True)
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("node_modules"))
-    for root, dirs, files in os.walk(target):
+    for root, dirs, files in os.walk(clear):
         for name in [".", *dirs, *files]:
             path = os.path.join(root, name)
             try:
@@ -438,6 +448,13 @@ def _run(paths: ClusterPaths) -> int:
     ensure_workspace_volume(kubectl, workspace)
     engine = set_api_key_secret(kubectl)
     note(f"{workspace} <- examples/sample-app, claim {CLAIM}")
+    network = paths.root / "demo" / "network"
+    seed_workspace(network / NETWORK_PROJECT, clear=network)
+    ensure_workspace_volume(kubectl, network, claim=NETWORK_CLAIM)
+    note(
+        f"{network} <- the agent network's {NETWORK_ROOT} (claim {NETWORK_CLAIM}), "
+        f"with the app at {NETWORK_ROOT}/{NETWORK_PROJECT}"
+    )
     note(
         "engine: "
         + (
@@ -465,6 +482,10 @@ def _run(paths: ClusterPaths) -> int:
     for line in summarize_result(task):
         note(line)
     print(f"\nGenerated files of {name}: in its workspace {workspace}/")
+    print(
+        f"Generated files of the Redis task: on the network's workspace, "
+        f"{REDIS_CONTEXT['workspace']} = {network / NETWORK_PROJECT}/"
+    )
     names = [name] + ([build_task_name(redis_run.task_id)] if redis_run.task_id else [])
     for task_name in names:
         target = paths.root / "demo" / "artifacts" / task_name
