@@ -120,6 +120,20 @@ class Settings(BaseSettings):
         default=True, description="Security scan of each worker's files (checkov; ~5-10 s)"
     )
 
+    # The agent network's shared workspace (a PersistentVolumeClaim in `namespace`)
+    shared_workspace_claim: str = Field(
+        default="", description="Claim holding the network's /workspace; empty: none"
+    )
+    shared_workspace_root: str = Field(
+        default="/workspace", description="What the network calls the claim's root"
+    )
+    workspace_wait_seconds: float = Field(
+        default=600.0, ge=0, description="Longest wait for a workspace another task writes in"
+    )
+    output_artifacts_max_bytes: int = Field(
+        default=256 * 1024, ge=0, description="Cap of output.artifacts in a Redis result"
+    )
+
     # Observability
     metrics_port: int = Field(default=8080, description="Prometheus metrics; 0 disables")
     health_port: int = Field(default=8081, description="kopf liveness endpoint; 0 disables")

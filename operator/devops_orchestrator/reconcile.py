@@ -37,6 +37,7 @@ from devops_orchestrator.core.policies import UNEXPECTED_ERROR_DELAY_SECONDS, re
 from devops_orchestrator.core.routing import RoutingDecision
 from devops_orchestrator.core.status import build_worker_durations, read_status
 from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec
+from devops_orchestrator.workspace_turns import end_turn, take_turn
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def run_pass(
     stored = results.read_results(namespace, name, uid)
     errors = jobs.read_crash_messages(namespace, owned, stored.errors)
     observation = build_observation(task, owned, stored.results, errors, definitions, now)
-    decision = decide(observation)
+    decision = take_turn(task, observation, now) or decide(observation)
     if decision.routed and planner is not None and isinstance(observation, Observation):
         # Only the pass that chooses the workers asks the planner (one model call).
         routing = planner(observation.spec, definitions)
@@ -98,6 +99,7 @@ def run_pass(
         )
         if written is None:
             return PassOutcome(task=None)  # deleted meanwhile
+    end_turn(observation, decision)
     return PassOutcome(
         task=task,
         decision=decision,

@@ -19,6 +19,7 @@ from devops_orchestrator.adapters import network_results, task_queue
 from devops_orchestrator.adapters.redis_client import Client
 from devops_orchestrator.adapters.tasks import TaskStore
 from devops_orchestrator.bridge.publisher import is_annotated_published, observe_task
+from devops_orchestrator.core.network_workspace import SharedWorkspace, WorkspacePathError
 from devops_orchestrator.core.redis_result import (
     build_failed_fields,
     build_in_progress_fields,
@@ -27,6 +28,7 @@ from devops_orchestrator.core.redis_result import (
 from devops_orchestrator.core.status import is_final
 from devops_orchestrator.core.task_mapping import SOURCE_REDIS, build_task_manifest
 from devops_orchestrator.core.task_message import DeadLetter, build_dead_letter, parse_task_item
+from devops_orchestrator.core.task_workspace import build_task_workspace
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,7 @@ class Consumer:
     max_in_flight: int = 10
     max_description_chars: int = 8000
     block_seconds: float = 2.0
+    shared_workspace: SharedWorkspace | None = None  # the network's /workspace claim
     clock: Callable[[], datetime] = _now
     _in_flight: set[str] = field(default_factory=set)
     _refreshed_at: float = 0.0
@@ -106,9 +109,14 @@ class Consumer:
         if network_results.was_published(self.client, task_id):
             task_queue.remove_active(self.client, raw, domain=self.domain)
             return "done"
+        try:
+            workspace = build_task_workspace(parsed.payload.context, self.shared_workspace)
+        except WorkspacePathError as exc:
+            self.dead_letter(raw, DeadLetter(str(exc), task_id))
+            return "dead"
         text = raw.decode("utf-8")
         manifest = build_task_manifest(
-            parsed, text, namespace=self.namespace, agent_id=self.agent_id
+            parsed, text, namespace=self.namespace, agent_id=self.agent_id, workspace=workspace
         )
         name = manifest["metadata"]["name"]
         body = self.store.get(self.namespace, name)

@@ -16,6 +16,7 @@ from devops_orchestrator import constants as c
 from devops_orchestrator.adapters import network_results
 from devops_orchestrator.adapters.redis_client import Client
 from devops_orchestrator.adapters.tasks import TaskStore
+from devops_orchestrator.bridge.output_files import with_output_artifacts
 from devops_orchestrator.core.redis_result import (
     build_final_fields,
     build_in_progress_fields,
@@ -65,7 +66,7 @@ def observe_task(
         network_results.log_milestones(client, task_id, lines)
         return False
     network_results.log_milestones(client, task_id, lines)
-    fields = build_final_fields(task_id, status, now)
+    fields = with_output_artifacts(build_final_fields(task_id, status, now), body)
     raw = str(annotations.get(c.ANNOTATION_TASK_MESSAGE, ""))
     published = network_results.publish_result(client, fields, raw=raw)
     if published:

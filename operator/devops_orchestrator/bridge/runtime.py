@@ -22,6 +22,7 @@ from devops_orchestrator.bridge.heartbeat import Heartbeat
 from devops_orchestrator.bridge.publisher import observe_task
 from devops_orchestrator.config import Settings
 from devops_orchestrator.core.policies import next_backoff
+from devops_orchestrator.core.network_workspace import SharedWorkspace
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,11 @@ class Bridge:
             max_in_flight=settings.max_in_flight,
             max_description_chars=settings.max_description_chars,
             block_seconds=settings.redis_block_seconds,
+            shared_workspace=SharedWorkspace(
+                settings.shared_workspace_claim, settings.shared_workspace_root
+            )
+            if settings.shared_workspace_claim
+            else None,
         )
         self.heartbeat = Heartbeat(
             self.client,

@@ -29,6 +29,7 @@ from devops_orchestrator.core.decision import (
     ObservedJob,
 )
 from devops_orchestrator.core.jobs import build_result_configmap_name
+from devops_orchestrator.core.network_paths import name_result_files
 from devops_orchestrator.core.planning import Plan, PlanError, build_plan, prerequisites
 from devops_orchestrator.core.policies import worker_attempts
 from devops_orchestrator.core.routing import route
@@ -132,6 +133,8 @@ def decide(obs: Observation | InvalidSpec) -> Decision:
     if final and outcome is not None:
         events.append(_final_event(outcome))
     result = _build_result(plan, after, results, final)
+    if result is not None:  # files as the network names them (core.network_paths)
+        result = name_result_files(result, obs.spec.context)
     parts = StatusParts(
         phase=outcome.phase if outcome else TaskPhase.RUNNING,
         reason=outcome.reason if outcome else "WorkersRunning",

@@ -17,6 +17,7 @@ from devops_orchestrator.core.status import (
     read_status,
     render_stages,
 )
+from devops_orchestrator.core.workspace_gate import WAITING_REASON
 from devops_orchestrator.models import AggregatedResult, TaskPhase, WorkerPhase
 
 _STARTED = frozenset(
@@ -112,6 +113,9 @@ def build_milestones(spec: Mapping[str, Any], status: Mapping[str, Any]) -> list
     short = description if len(description) <= 120 else description[:117] + "..."
     milestones = [Milestone("received", f"received: {short}")]
     stored = read_status(status)
+    waiting = _waiting_for_workspace(stored.conditions)
+    if waiting:
+        milestones.append(Milestone("waiting-workspace", waiting))
     workers = stored.workers
     if workers:
         plan = render_stages(stored.plan) if stored.plan else ", ".join(workers)
@@ -132,6 +136,14 @@ def build_milestones(spec: Mapping[str, Any], status: Mapping[str, Any]) -> list
             text += f" - {summary or stored.message}"
         milestones.append(Milestone("completed", text))
     return milestones
+
+
+def _waiting_for_workspace(conditions: list[Mapping[str, Any]]) -> str | None:
+    """The message of a task waiting for its turn on a shared workspace (core.workspace_gate)."""
+    for condition in conditions:
+        if condition.get("type") == "Planned" and condition.get("reason") == WAITING_REASON:
+            return str(condition.get("message") or "") or None
+    return None
 
 
 def _finished_text(worker: WorkerState) -> str:

@@ -38,11 +38,17 @@ def clamp_timeout(seconds: float) -> int:
 
 
 def build_task_manifest(
-    message: TaskMessage, raw: str, *, namespace: str, agent_id: str
+    message: TaskMessage,
+    raw: str,
+    *,
+    namespace: str,
+    agent_id: str,
+    workspace: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The DevOpsTask for `message`; `raw` is the queue item verbatim, kept so that
-    completion can `LREM` the exact same string from the active list."""
-    return {
+    completion can `LREM` the exact same string from the active list. `workspace` is
+    its `spec.workspace` (core.task_workspace)."""
+    manifest: dict[str, Any] = {
         "apiVersion": c.API_VERSION,
         "kind": c.KIND,
         "metadata": {
@@ -64,3 +70,6 @@ def build_task_manifest(
             "taskId": message.task_id,
         },
     }
+    if workspace is not None:
+        manifest["spec"]["workspace"] = workspace
+    return manifest
