@@ -49,7 +49,7 @@ def test_producer_gets_complete_results(
         assert set(result) == {"task_id", "status", "started_at", "completed_at", "output"}
         assert result["task_id"] == task_id
         output = json.loads(result["output"])
-        assert set(output) == RESULT_KEYS
+        assert set(output) == RESULT_KEYS | {"artifacts"}  # no shared workspace: files inline
         assert output["status"] in ("completed", "partial")
         assert producer.published[task_id] == result  # the channel carried the same fields
         logs = producer.logs(task_id)

@@ -35,6 +35,11 @@ def test_demo_goes_from_nothing_to_finished_tasks(
     assert "make cluster-down" in out
     workspace = paths.root / "demo" / "workspace"
     assert (workspace / "Dockerfile").is_file() and (workspace / "package.json").is_file()
+    # the Redis task worked on the app on the network's shared workspace, and said so
+    network_app = paths.root / "demo" / "network" / "sample-app"
+    assert (network_app / "Dockerfile").is_file() and (network_app / "package.json").is_file()
+    assert "  + /workspace/sample-app/Dockerfile" in out
+    assert not (paths.root / "demo" / "network" / "Dockerfile").exists()
     artifacts = paths.root / "demo" / "artifacts"
     exported = sorted(p.name for p in artifacts.iterdir())
     assert len(exported) == 2, exported  # the kubectl task and the Redis task
