@@ -17,6 +17,7 @@ from kubernetes import client
 
 from devcluster.demo import build_workspace_volume, seed_workspace
 from e2e.taskutil import wait_for
+from e2e.test_e2e_git_workspace import bare_repo, git  # noqa: F401 (a fixture)
 from fixtures_stack import Stack
 from producer.producer import Producer, make_task
 
@@ -132,3 +133,22 @@ def test_two_tasks_on_one_workspace_take_turns(
     waited = "\n".join(producer.logs(second))
     assert "waiting for the workspace /workspace/services/api" in waited, waited
     assert "waiting for the workspace" not in "\n".join(producer.logs(first))
+
+
+def test_a_repository_from_the_network_becomes_a_git_workspace(
+    stack: Stack,
+    producer: Producer,
+    bare_repo: Path,  # noqa: F811
+) -> None:
+    stack.operator(DEVOPS_GIT_ALLOW_FILE_URLS="true")  # a local remote stands in for https
+    repository = {"url": f"file://{bare_repo}", "branch": "main"}
+    task_id = producer.submit(make_task(DESCRIPTION, context={"repository": repository}))
+    result = producer.wait([task_id], timeout=180)[task_id]
+    assert result["status"] == "completed", (result.get("error"), stack.log_tail())
+    output = output_of(result)
+    detail = output["details"]["docker-worker"]
+    branch, commit = detail["git_branch"], detail["git_commit"]
+    assert git("--git-dir", str(bare_repo), "rev-parse", branch).strip() == commit
+    pushed = git("--git-dir", str(bare_repo), "ls-tree", "-r", "--name-only", branch).split()
+    assert "Dockerfile" in pushed and "package.json" in pushed  # beside the app it cloned
+    assert "artifacts" not in output  # the files reached the network through git
