@@ -25,8 +25,8 @@ def with_output_artifacts(fields: dict[str, str], body: Mapping[str, Any]) -> di
     if not wants_output_artifacts(spec) or "output" not in fields:
         return fields
     result = json.loads(fields["output"])
-    sources = artifact_sources(result)
-    if not isinstance(result, dict) or not sources:
+    sources = artifact_sources(result) if isinstance(result, dict) else []
+    if not sources:
         return fields
     namespace = str((body.get("metadata") or {}).get("namespace", ""))
     context = spec.get("context")
