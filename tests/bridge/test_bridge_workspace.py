@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ DESCRIPTION = "Containerize the app with a Dockerfile"
 def shared_root(stack: Stack) -> Any:
     """The network's /workspace: a claim in the test's namespace bound to a host folder
     holding the Go sample app at /workspace/services/api (owned by the workers' uid)."""
-    root = Path(stack.log_dir) / "network"
+    root = Path(tempfile.mkdtemp(prefix="e2e-network-", dir="/var/tmp"))  # pods have their own /tmp
     seed_workspace(root / "services" / "api", GO_APP, clear=root)
     manifests = build_workspace_volume(root, stack.namespace, CLAIM)
     stack.cluster.kubectl("apply", "-f", "-", input=yaml.safe_dump_all(manifests))
