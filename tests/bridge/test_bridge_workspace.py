@@ -57,13 +57,20 @@ def output_of(result: dict[str, str]) -> dict[str, Any]:
     return output
 
 
-def test_a_task_works_on_the_project_its_workspace_names(
+def test_a_task_works_on_the_project_its_workspace_names_and_bad_paths_fail(
     stack: Stack, producer: Producer, shared_root: Path
 ) -> None:
     shared_operator(stack)
     task_id = producer.submit(  # no project_type: the stack must come from the files
         make_task(DESCRIPTION, context={"workspace": "/workspace/services/api"})
     )
+    outside = producer.submit(make_task(DESCRIPTION, context={"workspace": "/etc"}))
+    climbing = producer.submit(make_task(DESCRIPTION, context={"workspace": "/workspace/../etc"}))
+    refused = producer.wait([outside, climbing], timeout=60)
+    assert refused[outside]["status"] == "failed"
+    assert "outside the shared workspace '/workspace'" in refused[outside]["error"]
+    assert refused[climbing]["status"] == "failed"
+    assert "'..'" in refused[climbing]["error"]
     result = producer.wait([task_id], timeout=180)[task_id]
     assert result["status"] == "completed", (result.get("error"), stack.log_tail())
     output = output_of(result)
@@ -76,22 +83,8 @@ def test_a_task_works_on_the_project_its_workspace_names(
     assert not (shared_root / "Dockerfile").exists()  # nothing outside the task's folder
     assert "artifacts" not in output  # the files are on the network's volume
     assert producer.published[task_id] == result  # the channel says the same as the hash
-    name = stack.dt_names()[0]
+    (name,) = stack.dt_names()  # the refused tasks never became DevOpsTasks
     assert stack.tasks.status(name)["result"]["files_created"] == output["files_created"]
-
-
-def test_a_path_outside_the_shared_workspace_fails_clearly(
-    stack: Stack, producer: Producer, shared_root: Path
-) -> None:
-    shared_operator(stack)
-    outside = producer.submit(make_task(DESCRIPTION, context={"workspace": "/etc"}))
-    climbing = producer.submit(make_task(DESCRIPTION, context={"workspace": "/workspace/../etc"}))
-    results = producer.wait([outside, climbing], timeout=60)
-    assert results[outside]["status"] == "failed"
-    assert "outside the shared workspace '/workspace'" in results[outside]["error"]
-    assert results[climbing]["status"] == "failed"
-    assert "'..'" in results[climbing]["error"]
-    assert stack.dt_names() == []  # nothing ran
 
 
 def test_without_a_shared_workspace_the_files_travel_in_the_output(
