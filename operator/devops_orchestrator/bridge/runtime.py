@@ -21,8 +21,8 @@ from devops_orchestrator.bridge.consumer import Consumer
 from devops_orchestrator.bridge.heartbeat import Heartbeat
 from devops_orchestrator.bridge.publisher import observe_task
 from devops_orchestrator.config import Settings
-from devops_orchestrator.core.policies import next_backoff
 from devops_orchestrator.core.network_workspace import SharedWorkspace
+from devops_orchestrator.core.policies import next_backoff
 
 logger = logging.getLogger(__name__)
 
