@@ -158,6 +158,20 @@ def test_an_unreachable_api_falls_back_without_the_key() -> None:
     assert KEY not in decision.note
 
 
+def test_a_silent_api_times_out_and_falls_back() -> None:
+    with socket.socket() as silent:  # accepts connections (the backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        url = f"http://127.0.0.1:{port}"
+        settings = Settings(anthropic_base_url=url, planner_timeout_seconds=0.3)
+        decision = plan_task(TASK, DEFINITIONS, settings, KEY)
+    assert decision.planner == "deterministic" and decision.workers == (C, D, I)
+    assert decision.note == (
+        "the claude planner failed (no answer within 0.3 s); deterministic plan used"
+    )
+
+
 def test_no_key_explicit_workers_or_deterministic_setting_make_no_call(
     messages_api: MessagesAPIServer,
 ) -> None:
