@@ -30,6 +30,24 @@ APPS = {
     "java-spring": (8081, "/actuator/health", "java/spring-boot"),
     "rust-axum": (7878, "/ping", "rust/axum"),
     "static-site": (8080, "/", "static/nginx"),
+    "python-django-pipenv": (8010, "/healthz", "python/django"),
+    "python-flask-poetry": (5050, "/healthz", "python/flask"),
+    "python-fastapi-uv-src": (8300, "/readyz", "python/fastapi"),
+    "node-next-pnpm": (3100, "/api/health", "node/next/typescript"),
+    "node-vite-yarn": (8080, "/", "node/vite"),
+    "node-nest": (3300, "/healthz", "node/nest/typescript"),
+    "node-express-bun": (3500, "/livez", "node/express"),
+    "go-cmd-layout": (8070, "/readyz", "go/net/http"),
+    "monorepo": (5070, "/health", "python/flask"),
+    "dotnet-aspnet": (5080, "/healthz", "dotnet/aspnetcore"),
+    "php-laravel": (8080, "/up", "php/laravel"),
+    "php-slim": (8080, "/health", "php/slim"),
+    "php-plain": (8080, "/status", "php"),
+    "ruby-rails": (3000, "/up", "ruby/rails"),
+    "ruby-sinatra": (4600, "/health", "ruby/sinatra"),
+    "ruby-rack": (9292, "/ping", "ruby/rack"),
+    "kotlin-ktor": (8088, "/healthz", "kotlin/ktor"),
+    "java-gradle-spring": (8095, "/actuator/health", "java/spring-boot"),
 }
 TASK = (
     "Containerize the application for production, deploy it to Kubernetes on AWS with "
@@ -108,20 +126,23 @@ def test_port_and_health_path_come_from_the_code(app: str, generated: dict[str, 
         )
 
     docker = results["docker-worker"]
-    assert {".dockerignore", "compose.prod.yaml", "compose.yaml"} <= set(docker.files_created)
+    folder = (docker.model_extra or {})["detected"]["service_folder"]
+    inside = f"{folder}/" if folder else ""  # a monorepo's service gets its own Dockerfile
+    assert {f"{inside}.dockerignore", f"{inside}Dockerfile"} <= set(docker.files_created)
+    assert {"compose.prod.yaml", "compose.yaml"} <= set(docker.files_created)
     extra = docker.model_extra or {}
     assert extra["docker_config"]["port"] == port
     assert extra["docker_config"]["health_endpoint"] == health
     image = extra["deployment_info"]["image"]
-    dockerfile_path = next(f for f in docker.files_created if f.endswith("Dockerfile"))
-    dockerfile = (workspace / dockerfile_path).read_text()
+    dockerfile = (workspace / f"{inside}Dockerfile").read_text()
     assert f"EXPOSE {port}\n" in dockerfile
     assert "USER " in dockerfile and "USER root" not in dockerfile
     assert ":latest" not in dockerfile.split("FROM", 1)[1]
     if extra["docker_config"]["healthcheck"]:
         assert f"127.0.0.1:{port}{health}" in dockerfile
-    else:
-        assert "distroless" in dockerfile and "\nHEALTHCHECK" not in dockerfile
+    else:  # an image without an HTTP client: Kubernetes probes, checkov told why
+        assert "\nHEALTHCHECK" not in dockerfile
+        assert "checkov:skip=CKV_DOCKER_2:" in dockerfile
 
     infra = results["infra-worker"]
     assert {
@@ -197,3 +218,38 @@ def test_empty_workspace_without_a_stack_fails_clearly(tmp_path: Path) -> None:
 
     with pytest.raises(EngineError, match="could not recognise the application"):
         run_worker(make_briefing("docker-worker"), tmp_path)
+
+
+def test_facts_not_in_the_code_are_assumed_in_the_files_and_the_result(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"name": "quiet", "dependencies": {"express": "4"}}')
+    (tmp_path / "index.js").write_text("require('express')().listen(process.argv[2]);\n")
+    result = run_worker(make_briefing("docker-worker"), tmp_path)
+    assumed = [i.message for i in result.issues if i.rule == "assumed"]
+    assert assumed == [
+        "assumed port 3000: the code names none (set PORT or the task)",
+        "assumed health endpoint: none found in the code; probes check the TCP port only",
+    ]
+    assert all(i.severity == Severity.WARNING for i in result.issues if i.rule == "assumed")
+    dockerfile = (tmp_path / "Dockerfile").read_text()
+    assert "# Assumed: port 3000: the code names none" in dockerfile.splitlines()[2]
+    assert "EXPOSE 3000\n" in dockerfile
+
+
+def test_a_monorepo_service_is_chosen_by_the_task(tmp_path: Path) -> None:
+    for name, port in (("orders", 7001), ("billing", 7002)):
+        service = tmp_path / "services" / name
+        service.mkdir(parents=True)
+        (service / "requirements.txt").write_text("flask==3.1.0\n")
+        (service / "app.py").write_text(
+            "from flask import Flask\napp = Flask(__name__)\n"
+            f"@app.get('/healthz')\ndef h():\n    return 'ok'\napp.run(port={port})\n"
+        )
+    result = run_worker(
+        make_briefing("docker-worker", "Containerize the billing service"), tmp_path
+    )
+    detected = (result.model_extra or {})["detected"]
+    assert (detected["service_folder"], detected["port"]) == ("services/billing", 7002)
+    assert "services/billing/Dockerfile" in result.files_created
+    compose = yaml.safe_load((tmp_path / "compose.yaml").read_text())
+    assert compose["services"]["billing"]["build"]["context"] == "services/billing"
+    assert [i for i in result.issues if i.rule == "assumed"] == []

@@ -62,6 +62,15 @@ class GeneratorEngine:
             Issue(severity=Severity.INFO, validator="generator", rule="detection", message=note)
             for note in stack.notes
         ]
+        notes += [
+            Issue(
+                severity=Severity.WARNING,
+                validator="generator",
+                rule="assumed",
+                message=f"assumed {fact}",
+            )
+            for fact in stack.assumed
+        ]
         detected = {
             "stack": stack.label,
             "app_name": stack.app_name,
@@ -71,6 +80,8 @@ class GeneratorEngine:
             "health_source": stack.health_source or None,
             "package_manager": stack.package_manager or None,
             "entry_point": stack.entry or None,
+            "service_folder": stack.root or None,
+            "assumed": list(stack.assumed),
         }
         return WorkerResult(
             files_created=outcome.created,

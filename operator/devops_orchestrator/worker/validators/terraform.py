@@ -4,6 +4,7 @@ its line); the security scan is checkov's (see `checkov.py`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,11 @@ class TerraformSyntaxError(ValueError):
         self.line = line
 
 
+@lru_cache(maxsize=128)
 def parse_terraform(text: str) -> dict[str, Any]:
-    """The HCL document as a dict; TerraformSyntaxError with the line on bad syntax."""
+    """The HCL document as a dict (shared: do not mutate it); TerraformSyntaxError with the
+    line on bad syntax. Cached by content: parsing is slow (a pure-Python LALR parser) and
+    the validators and the consistency check read the same files."""
     try:
         data = hcl2.loads(text, serialization_options=_OPTIONS)
     except UnexpectedInput as exc:

@@ -28,7 +28,17 @@ MAX_FILES = 400
 MAX_BYTES = 256 * 1024
 
 # Route literals that look like a health endpoint, best first.
-_HEALTH_NAMES = ("healthz", "health", "livez", "readyz", "ready", "live", "ping", "status")
+_HEALTH_NAMES = (
+    "healthz",
+    "health",
+    "livez",
+    "readyz",
+    "up",
+    "ready",
+    "live",
+    "ping",
+    "status",
+)
 _ROUTE = re.compile(r"""["'`](/[\w./{}:-]*)["'`]""")
 
 

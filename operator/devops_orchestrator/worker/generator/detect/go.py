@@ -13,7 +13,7 @@ from devops_orchestrator.worker.generator.detect.code import (
     source_files,
 )
 from devops_orchestrator.worker.generator.detect.hints import Hints, dns_label
-from devops_orchestrator.worker.generator.stack import Stack
+from devops_orchestrator.worker.generator.stack import Stack, StackDetector
 
 _PORTS = (
     re.compile(r"""ListenAndServe(?:TLS)?\(\s*"[\w.]*:(\d{2,5})\""""),
@@ -59,3 +59,6 @@ def detect_go(workspace: Path, hints: Hints) -> Stack | None:
     stack.test_command = "go test ./..."
     stack.lint_command = "go vet ./..."
     return stack
+
+
+DETECTOR = StackDetector(detect=detect_go, priority=30, kind="go", aliases=("golang",))

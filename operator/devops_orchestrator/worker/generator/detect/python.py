@@ -1,4 +1,5 @@
-"""Python: requirements.txt or pyproject.toml (framework, server), the app object, the code."""
+"""Python: requirements.txt, pyproject.toml (pip, poetry, uv) or Pipfile (pipenv): the
+framework and server, the app object (also in a `src/` layout), the port and routes."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from devops_orchestrator.worker.generator.detect.code import (
     source_files,
 )
 from devops_orchestrator.worker.generator.detect.hints import Hints, dns_label
-from devops_orchestrator.worker.generator.stack import Stack
+from devops_orchestrator.worker.generator.stack import Stack, StackDetector
 
 _DEFAULT_PORTS = {"fastapi": 8000, "flask": 5000, "django": 8000}
 _PORTS = (
@@ -24,19 +25,30 @@ _PORTS = (
     re.compile(r"""bind\s*=\s*["'][\w.]*:(\d{2,5})"""),
 )
 _APP_OBJECT = re.compile(r"^(\w+)\s*=\s*(FastAPI|Flask)\(", re.MULTILINE)
+# Django routes have no leading slash: path("healthz/", ...)
+_DJANGO_ROUTE = re.compile(r"""\b(?:re_)?path\(\s*r?["']\^?([\w/-]+?)/?\$?["']""")
+_LOCKS = (("uv.lock", "uv"), ("poetry.lock", "poetry"), ("Pipfile.lock", "pipenv"))
 
 
 def detect_python(workspace: Path, hints: Hints) -> Stack | None:
     requirements = workspace / "requirements.txt"
     pyproject = workspace / "pyproject.toml"
-    if not requirements.is_file() and not pyproject.is_file():
+    pipfile = workspace / "Pipfile"
+    if not any(p.is_file() for p in (requirements, pyproject, pipfile)):
         return None
-    deps, name = _dependencies(requirements, pyproject)
+    deps, name = _dependencies(requirements, pyproject, pipfile)
     stack = Stack(kind="python", app_name=dns_label(name or workspace.resolve().name) or "app")
     stack.framework = next((f for f in ("fastapi", "flask", "django") if f in deps), "")
     stack.server = next((s for s in ("uvicorn", "gunicorn") if s in deps), "python")
-    stack.package_manager = "pip" if requirements.is_file() else "pip-pyproject"
+    stack.package_manager = next(
+        (manager for lock, manager in _LOCKS if (workspace / lock).is_file()),
+        "pip" if requirements.is_file() else "pip-pyproject",
+    )
+    stack.lockfile = next((lock for lock, m in _LOCKS if m == stack.package_manager), "")
+    if pipfile.is_file() and stack.package_manager == "pip-pyproject":
+        stack.package_manager = "pipenv"
     stack.language_version = "3.12"
+    stack.source_root = "src" if (workspace / "src").is_dir() else ""
     sources = read_all(source_files(workspace, (".py", ".cfg", ".toml", ".ini")))
     py_sources = [(p, t) for p, t in sources if p.suffix == ".py"]
     stack.entry = _entry(workspace, py_sources, stack)
@@ -44,9 +56,11 @@ def detect_python(workspace: Path, hints: Hints) -> Stack | None:
     port = find_port(py_sources, _PORTS)
     if port is not None:
         stack.port, stack.port_source = port, "code"
+    elif stack.framework in _DEFAULT_PORTS:
+        stack.port, stack.port_source = _DEFAULT_PORTS[stack.framework], "framework"
     else:
-        stack.port = _DEFAULT_PORTS.get(stack.framework, 8000)
-    health = find_health_path(py_sources)
+        stack.port = 8000
+    health = find_health_path(py_sources) or _django_health(py_sources, stack)
     if health:
         stack.health_path, stack.health_source = health, "code"
     has_tests = (workspace / "tests").is_dir() or any(workspace.glob("test_*.py"))
@@ -56,11 +70,17 @@ def detect_python(workspace: Path, hints: Hints) -> Stack | None:
     return stack
 
 
-def _dependencies(requirements: Path, pyproject: Path) -> tuple[set[str], str]:
+def _dependencies(requirements: Path, pyproject: Path, pipfile: Path) -> tuple[set[str], str]:
     names: list[str] = []
     project_name = ""
     if requirements.is_file():
         names += requirements.read_text(encoding="utf-8", errors="replace").splitlines()
+    if pipfile.is_file():
+        try:
+            pipenv = tomllib.loads(pipfile.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            pipenv = {}
+        names += list(pipenv.get("packages", {}))
     if pyproject.is_file():
         try:
             data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
@@ -79,17 +99,36 @@ def _entry(workspace: Path, sources: list[tuple[Path, str]], stack: Stack) -> st
     if stack.framework == "django":
         for path, _ in sources:
             if path.name == "wsgi.py":
-                return _module(workspace, path) + ":application"
+                return _module(workspace, path, stack) + ":application"
     for path, text in sources:
         if match := _APP_OBJECT.search(text):
             if stack.server == "python":
                 return path.relative_to(workspace).as_posix()
-            return f"{_module(workspace, path)}:{match.group(1)}"
+            return f"{_module(workspace, path, stack)}:{match.group(1)}"
     for candidate in ("main.py", "app.py", "server.py"):
         if (workspace / candidate).is_file():
             return candidate
     return "main.py"
 
 
-def _module(workspace: Path, path: Path) -> str:
-    return ".".join(path.relative_to(workspace).with_suffix("").parts)
+def _module(workspace: Path, path: Path, stack: Stack) -> str:
+    """The import name; a src/ layout's folder is on PYTHONPATH, not in the name."""
+    parts = path.relative_to(workspace).with_suffix("").parts
+    if stack.source_root and parts[0] == stack.source_root:
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def _django_health(sources: list[tuple[Path, str]], stack: Stack) -> str | None:
+    if stack.framework != "django":
+        return None
+    routes = [
+        "/" + m.group(1).strip("/")
+        for path, text in sources
+        if path.name == "urls.py"
+        for m in _DJANGO_ROUTE.finditer(text)
+    ]
+    return find_health_path([(Path("urls.py"), " ".join(f'"{r}"' for r in routes))])
+
+
+DETECTOR = StackDetector(detect=detect_python, priority=20, kind="python")

@@ -14,7 +14,7 @@ from devops_orchestrator.worker.generator.detect.code import (
     source_files,
 )
 from devops_orchestrator.worker.generator.detect.hints import Hints, dns_label
-from devops_orchestrator.worker.generator.stack import Stack
+from devops_orchestrator.worker.generator.stack import Stack, StackDetector
 
 _PORTS = (
     re.compile(r"""bind\(\s*"[\w.\[\]:]*:(\d{2,5})\""""),
@@ -57,3 +57,6 @@ def detect_rust(workspace: Path, hints: Hints) -> Stack | None:
     stack.test_command = "cargo test"
     stack.lint_command = "cargo clippy -- -D warnings"
     return stack
+
+
+DETECTOR = StackDetector(detect=detect_rust, priority=50, kind="rust")

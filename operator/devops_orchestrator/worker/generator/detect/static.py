@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from devops_orchestrator.worker.generator.detect.hints import Hints, dns_label
-from devops_orchestrator.worker.generator.stack import Stack
+from devops_orchestrator.worker.generator.stack import Stack, StackDetector
 
 NGINX_PORT = 8080  # nginx-unprivileged listens here as a non-root user
 _HEALTH_FILES = ("healthz", "health", "health.html", "healthz.html", "health.txt")
@@ -29,3 +29,6 @@ def detect_static(workspace: Path, hints: Hints) -> Stack | None:
     stack.health_path = f"/{health}" if health else "/"
     stack.health_source = "site"
     return stack
+
+
+DETECTOR = StackDetector(detect=detect_static, priority=90, kind="static", aliases=("html",))

@@ -8,22 +8,26 @@ import yaml
 
 from devops_orchestrator.worker.generator.detect.hints import Hints
 from devops_orchestrator.worker.generator.render.common import DockerfilePlan, header
+from devops_orchestrator.worker.generator.render.stacks import renderer_for
 from devops_orchestrator.worker.generator.stack import Stack
 
 
-def _healthcheck(stack: Stack, plan: DockerfilePlan) -> dict[str, Any] | None:
-    if not plan.healthcheck or not stack.health_path:
+def _healthcheck(plan: DockerfilePlan) -> dict[str, Any] | None:
+    """The Dockerfile's own HEALTHCHECK command, so both always agree."""
+    if not plan.healthcheck or not plan.probe:
         return None
-    url = f"http://127.0.0.1:{stack.port}{stack.health_path}"
-    if stack.kind == "python":
-        test = ["CMD", "python", "-c", f"import urllib.request; urllib.request.urlopen('{url}')"]
-    else:
-        test = ["CMD", "wget", "-q", "-O", "/dev/null", url]
-    return {"test": test, "interval": "30s", "timeout": "5s", "retries": 3, "start_period": "20s"}
+    return {
+        "test": ["CMD", *plan.probe],
+        "interval": "30s",
+        "timeout": "5s",
+        "retries": 3,
+        "start_period": "20s",
+    }
 
 
 def _environment(stack: Stack) -> dict[str, str]:
-    variable = "SERVER_PORT" if stack.kind == "java" else "PORT"
+    renderer = renderer_for(stack.kind)
+    variable = renderer.port_variable(stack) if renderer else "PORT"
     return {variable: str(stack.port)}
 
 
@@ -67,7 +71,7 @@ def _dependencies(hints: Hints) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def render_compose_dev(stack: Stack, plan: DockerfilePlan, hints: Hints) -> str:
     dependencies, volumes = _dependencies(hints)
-    build: dict[str, Any] = {"context": ".", "dockerfile": "Dockerfile"}
+    build: dict[str, Any] = {"context": stack.root or ".", "dockerfile": "Dockerfile"}
     if "AS runtime" in plan.text:
         build["target"] = "runtime"
     service: dict[str, Any] = {
@@ -78,7 +82,7 @@ def render_compose_dev(stack: Stack, plan: DockerfilePlan, hints: Hints) -> str:
         "networks": ["backend"],
         "restart": "unless-stopped",
     }
-    if health := _healthcheck(stack, plan):
+    if health := _healthcheck(plan):
         service["healthcheck"] = health
     if dependencies:
         service["depends_on"] = {name: {"condition": "service_healthy"} for name in dependencies}
@@ -114,7 +118,7 @@ def render_compose_prod(stack: Stack, plan: DockerfilePlan, hints: Hints, image:
         },
         "logging": {"driver": "json-file", "options": {"max-size": "10m", "max-file": "3"}},
     }
-    if health := _healthcheck(stack, plan):
+    if health := _healthcheck(plan):
         service["healthcheck"] = health
     if dependencies:
         service["depends_on"] = {name: {"condition": "service_healthy"} for name in dependencies}

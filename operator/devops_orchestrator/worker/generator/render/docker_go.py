@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from devops_orchestrator.worker.generator.render.common import DockerfilePlan, header
+from devops_orchestrator.worker.generator.render.common import (
+    CiCommands,
+    DockerfilePlan,
+    StackRenderer,
+    header,
+)
 from devops_orchestrator.worker.generator.stack import Stack
 
 RUNTIME = "gcr.io/distroless/static-debian12:nonroot"
@@ -37,3 +42,29 @@ def render_go_dockerfile(stack: Stack) -> DockerfilePlan:
     return DockerfilePlan(
         text, RUNTIME, image, NONROOT_UID, healthcheck=False, shell=False, notes=notes
     )
+
+
+def go_ci(stack: Stack) -> CiCommands:
+    version = ".".join((stack.language_version or "1.23").split(".")[:2])
+    return CiCommands(
+        setup=[
+            {
+                "name": "Set up Go",
+                "uses": "actions/setup-go@v5",
+                "with": {"go-version-file": "go.mod"},
+            }
+        ],
+        image=f"golang:{version}-bookworm",
+        install="go mod download",
+        lint=["go vet ./...", 'test -z "$(gofmt -l .)"'],
+        test="go test -race ./...",
+        build="go build ./...",
+    )
+
+
+RENDERER = StackRenderer(
+    kinds=("go",),
+    dockerfile=render_go_dockerfile,
+    ci=go_ci,
+    dockerignore=("# Go", "bin", "*.test", "coverage.out"),
+)

@@ -1,56 +1,116 @@
-"""Dockerfile for Java: Maven or Gradle build stage, a JRE runtime as a non-root user."""
+"""JVM (Java and Kotlin): a Maven or Gradle build stage with its dependency cache, a JRE
+runtime as a non-root user. Spring Boot runs its boot jar; a Ktor (or other Gradle
+application) runs the start script of `gradle installDist`."""
 
 from __future__ import annotations
 
 from devops_orchestrator.worker.generator.render.common import (
+    CiCommands,
     DockerfilePlan,
+    StackRenderer,
+    exec_form,
     header,
-    wget_healthcheck,
+    serving_lines,
+    wget_probe,
 )
 from devops_orchestrator.worker.generator.stack import Stack
 
 APP_UID = 10001
+GRADLE_CACHE = "--mount=type=cache,target=/home/gradle/.gradle"
+
+
+def _build(stack: Stack, java: str) -> tuple[str, str, list[str]]:
+    """The build image, its steps, and the runtime's command."""
+    if stack.package_manager == "gradle" and stack.framework != "spring-boot":
+        name = stack.entry or stack.app_name
+        steps = (
+            "COPY . .\n"
+            f"RUN {GRADLE_CACHE} gradle installDist --no-daemon -x test && \\\n"
+            f"    cp -r build/install/{name} /tmp/app\n"
+        )
+        return f"gradle:8.10-jdk{java}", steps, [f"/app/bin/{name}"]
+    if stack.package_manager == "gradle":
+        steps = (
+            "COPY . .\n"
+            f"RUN {GRADLE_CACHE} gradle bootJar --no-daemon -x test && \\\n"
+            "    mkdir /tmp/app && \\\n"
+            "    find build/libs -name '*.jar' ! -name '*-plain.jar' \\\n"
+            "    -exec cp {} /tmp/app/app.jar \\;\n"
+        )
+        return f"gradle:8.10-jdk{java}", steps, ["java", "-jar", "/app/app.jar"]
+    steps = (
+        "COPY pom.xml ./\n"
+        "RUN --mount=type=cache,target=/root/.m2 mvn -B -q dependency:go-offline\n"
+        "COPY src ./src\n"
+        "RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests package && \\\n"
+        "    mkdir /tmp/app && \\\n"
+        "    find target -maxdepth 1 -name '*.jar' -exec cp {} /tmp/app/app.jar \\;\n"
+    )
+    return f"maven:3.9-eclipse-temurin-{java}", steps, ["java", "-jar", "/app/app.jar"]
 
 
 def render_java_dockerfile(stack: Stack) -> DockerfilePlan:
     java = (stack.language_version or "21").split(".", 1)[0]
     runtime = f"eclipse-temurin:{java}-jre-alpine"
-    if stack.package_manager == "gradle":
-        image = f"gradle:8.10-jdk{java}"
-        build = (
-            "COPY . .\n"
-            "RUN --mount=type=cache,target=/home/gradle/.gradle \\\n"
-            "    gradle bootJar --no-daemon -x test && \\\n"
-            "    find build/libs -name '*.jar' ! -name '*-plain.jar' -exec cp {} /tmp/app.jar \\;\n"
-        )
-    else:
-        image = f"maven:3.9-eclipse-temurin-{java}"
-        build = (
-            "COPY pom.xml ./\n"
-            "RUN --mount=type=cache,target=/root/.m2 mvn -B -q dependency:go-offline\n"
-            "COPY src ./src\n"
-            "RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests package && \\\n"
-            "    find target -maxdepth 1 -name '*.jar' -exec cp {} /tmp/app.jar \\;\n"
-        )
+    image, steps, command = _build(stack, java)
+    probe = wget_probe(stack) if stack.health_path else []
     lines = [
         "# syntax=docker/dockerfile:1\n",
         header(),
-        f"# Java {stack.label}: dependencies resolved before the sources are copied; the\n",
-        "# runtime stage holds only a JRE and the application jar.\n",
+        f"# JVM {stack.label}: dependencies resolved in a cached build stage; the runtime\n",
+        "# stage holds only a JRE and the application.\n",
         f"FROM {image} AS build\n",
         "WORKDIR /src\n",
-        build,
+        steps,
         f"\nFROM {runtime} AS runtime\n",
         f"RUN addgroup -S -g {APP_UID} app && adduser -S -D -H -u {APP_UID} -G app app\n",
         "WORKDIR /app\n",
-        "COPY --from=build /tmp/app.jar ./app.jar\n",
-        f"USER {APP_UID}\n",
-        f'ENV SERVER_PORT={stack.port} JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75"\n',
-        f"EXPOSE {stack.port}\n",
+        "COPY --from=build /tmp/app/ /app/\n",
+        *serving_lines(
+            stack,
+            str(APP_UID),
+            probe,
+            f'{port_variable(stack)}={stack.port} JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75"',
+        ),
     ]
-    if stack.health_path:
-        lines.append(wget_healthcheck(stack.port, stack.health_path))
-    lines.append('ENTRYPOINT ["java", "-jar", "/app/app.jar"]\n')
+    lines.append(f"ENTRYPOINT {exec_form(command)}\n")
     return DockerfilePlan(
-        "".join(lines), runtime, image, APP_UID, healthcheck=bool(stack.health_path)
+        "".join(lines), runtime, image, APP_UID, healthcheck=bool(probe), probe=probe
     )
+
+
+def port_variable(stack: Stack) -> str:
+    return "SERVER_PORT" if stack.framework == "spring-boot" else "PORT"
+
+
+def java_ci(stack: Stack) -> CiCommands:
+    java = (stack.language_version or "21").split(".", 1)[0]
+    gradle = stack.package_manager == "gradle"
+    return CiCommands(
+        setup=[
+            {
+                "name": "Set up Java",
+                "uses": "actions/setup-java@v4",
+                "with": {
+                    "distribution": "temurin",
+                    "java-version": java,
+                    "cache": "gradle" if gradle else "maven",
+                },
+            }
+        ],
+        image=f"gradle:8.10-jdk{java}" if gradle else f"maven:3.9-eclipse-temurin-{java}",
+        install="",
+        lint=[stack.lint_command],
+        test=stack.test_command,
+        build=stack.build_command,
+    )
+
+
+RENDERER = StackRenderer(
+    kinds=("java", "kotlin"),
+    dockerfile=render_java_dockerfile,
+    ci=java_ci,
+    dockerignore=("# JVM", "target", "build", ".gradle", "*.class"),
+    port_variable=port_variable,
+    large_memory=True,
+)

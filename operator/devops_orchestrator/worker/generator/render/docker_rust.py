@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from devops_orchestrator.worker.generator.render.common import DockerfilePlan, header
+from devops_orchestrator.worker.generator.render.common import (
+    CiCommands,
+    DockerfilePlan,
+    StackRenderer,
+    header,
+)
 from devops_orchestrator.worker.generator.stack import Stack
 
 RUNTIME = "gcr.io/distroless/cc-debian12:nonroot"
@@ -38,3 +43,31 @@ def render_rust_dockerfile(stack: Stack) -> DockerfilePlan:
     return DockerfilePlan(
         text, RUNTIME, image, NONROOT_UID, healthcheck=False, shell=False, notes=notes
     )
+
+
+def rust_ci(stack: Stack) -> CiCommands:
+    version = ".".join((stack.language_version or "1.82").split(".")[:2])
+    cache = {
+        "name": "Cache cargo registry and target",
+        "uses": "actions/cache@v4",
+        "with": {
+            "path": "~/.cargo/registry\n~/.cargo/git\ntarget\n",
+            "key": "cargo-${{ runner.os }}-${{ hashFiles('**/Cargo.lock', '**/Cargo.toml') }}",
+        },
+    }
+    return CiCommands(
+        setup=[cache],
+        image=f"rust:{version}-slim-bookworm",
+        install="rustup component add clippy rustfmt",
+        lint=["cargo fmt --all --check", stack.lint_command],
+        test=stack.test_command,
+        build=stack.build_command,
+    )
+
+
+RENDERER = StackRenderer(
+    kinds=("rust",),
+    dockerfile=render_rust_dockerfile,
+    ci=rust_ci,
+    dockerignore=("# Rust", "target"),
+)

@@ -1,30 +1,43 @@
-"""Dockerfile for a static site: unprivileged nginx serving the files."""
+"""A static site: unprivileged nginx serving the files."""
 
 from __future__ import annotations
 
 from devops_orchestrator.worker.generator.render.common import (
+    CiCommands,
     DockerfilePlan,
+    StackRenderer,
     header,
-    wget_healthcheck,
+    serving_lines,
+    wget_probe,
 )
+from devops_orchestrator.worker.generator.render.spa import NGINX_IMAGE, NGINX_UID
 from devops_orchestrator.worker.generator.stack import Stack
-
-IMAGE = "nginxinc/nginx-unprivileged:1.27-alpine"
-NGINX_UID = 101
 
 
 def render_static_dockerfile(stack: Stack) -> DockerfilePlan:
     root = stack.entry or "."
     source = "." if root == "." else f"{root}/"
+    probe = wget_probe(stack) if stack.health_path else []
     lines = [
         "# syntax=docker/dockerfile:1\n",
         header(),
         "# Static site: nginx as an unprivileged user; .dockerignore keeps build files out.\n",
-        f"FROM {IMAGE}\n",
+        f"FROM {NGINX_IMAGE}\n",
         f"COPY {source} /usr/share/nginx/html/\n",
-        f"USER {NGINX_UID}\n",
-        f"EXPOSE {stack.port}\n",
+        *serving_lines(stack, str(NGINX_UID), probe),
     ]
-    if stack.health_path:
-        lines.append(wget_healthcheck(stack.port, stack.health_path))
-    return DockerfilePlan("".join(lines), IMAGE, "", NGINX_UID, healthcheck=bool(stack.health_path))
+    return DockerfilePlan(
+        "".join(lines), NGINX_IMAGE, "", NGINX_UID, healthcheck=bool(probe), probe=probe
+    )
+
+
+def static_ci(stack: Stack) -> CiCommands:
+    return CiCommands(image="alpine:3.20", lint=[f'test -f "{stack.entry or "."}/index.html"'])
+
+
+RENDERER = StackRenderer(
+    kinds=("static",),
+    dockerfile=render_static_dockerfile,
+    ci=static_ci,
+    dockerignore=("# Static site", "node_modules", "*.md"),
+)

@@ -4,6 +4,7 @@ build context."""
 from __future__ import annotations
 
 from devops_orchestrator.worker.generator.render.common import header
+from devops_orchestrator.worker.generator.render.stacks import renderer_for
 from devops_orchestrator.worker.generator.stack import Stack
 
 _COMMON = [
@@ -32,34 +33,9 @@ _COMMON = [
     "*.key",
     "",
 ]
-_PER_STACK = {
-    "node": [
-        "# Node.js",
-        "node_modules",
-        "dist",
-        ".next",
-        "coverage",
-        "npm-debug.log*",
-        "yarn-error.log*",
-    ],
-    "python": [
-        "# Python",
-        "__pycache__",
-        "*.py[cod]",
-        ".venv",
-        "venv",
-        ".pytest_cache",
-        ".mypy_cache",
-        ".ruff_cache",
-        "*.egg-info",
-    ],
-    "go": ["# Go", "bin", "*.test", "coverage.out"],
-    "java": ["# Java", "target", "build", ".gradle", "*.class"],
-    "rust": ["# Rust", "target"],
-    "static": ["# Static site", "node_modules", "*.md"],
-}
 
 
 def render_dockerignore(stack: Stack) -> str:
-    lines = [*_COMMON, *_PER_STACK.get(stack.kind, [])]
+    renderer = renderer_for(stack.kind)
+    lines = [*_COMMON, *(renderer.dockerignore if renderer else ())]
     return header() + "\n".join(lines) + "\n"

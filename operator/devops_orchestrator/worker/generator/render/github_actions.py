@@ -40,7 +40,7 @@ def render_github_actions(
     """The workflow text, its job names and the secrets it reads."""
     secrets: list[str] = []
     jobs: dict[str, Any] = {"check": _check_job(stack, commands)}
-    jobs["image"], image_secrets = _image_job(plan)
+    jobs["image"], image_secrets = _image_job(plan, stack.root or ".")
     secrets += image_secrets
     if plan.deploy:
         jobs["deploy"] = _deploy_job(stack, plan)
@@ -62,8 +62,21 @@ def _run(name: str, script: str) -> dict[str, Any]:
     return {"name": name, "run": script}
 
 
+_FILE_INPUTS = ("cache-dependency-path", "go-version-file")
+
+
+def _in_folder(step: dict[str, Any], folder: str) -> dict[str, Any]:
+    """A setup step whose file inputs point into the service folder of a monorepo."""
+    inputs = step.get("with")
+    if not folder or not isinstance(inputs, dict):
+        return step
+    moved = {k: f"{folder}/{v}" if k in _FILE_INPUTS else v for k, v in inputs.items()}
+    return {**step, "with": moved}
+
+
 def _check_job(stack: Stack, commands: CiCommands) -> dict[str, Any]:
-    steps: list[dict[str, Any]] = [{"uses": "actions/checkout@v4"}, *commands.setup]
+    setup = [_in_folder(step, stack.root) for step in commands.setup]
+    steps: list[dict[str, Any]] = [{"uses": "actions/checkout@v4"}, *setup]
     if commands.install:
         steps.append(_run("Install dependencies", commands.install))
     steps += [_run("Lint", lint) for lint in commands.lint if lint]
@@ -71,15 +84,17 @@ def _check_job(stack: Stack, commands: CiCommands) -> dict[str, Any]:
         steps.append(_run("Test", commands.test))
     if commands.build:
         steps.append(_run("Build", commands.build))
-    return {
+    job: dict[str, Any] = {
         "name": f"Lint, test and build ({stack.label})",
         "runs-on": RUNNER,
         "timeout-minutes": 20,
-        "steps": steps,
     }
+    if stack.root:
+        job["defaults"] = {"run": {"working-directory": stack.root}}
+    return {**job, "steps": steps}
 
 
-def _image_job(plan: PipelinePlan) -> tuple[dict[str, Any], list[str]]:
+def _image_job(plan: PipelinePlan, context: str) -> tuple[dict[str, Any], list[str]]:
     registry = plan.registry
     login: list[dict[str, Any]]
     permissions = {"contents": "read"}
@@ -147,7 +162,7 @@ def _image_job(plan: PipelinePlan) -> tuple[dict[str, Any], list[str]]:
             "name": "Build and push",
             "uses": "docker/build-push-action@v6",
             "with": {
-                "context": ".",
+                "context": context,
                 "push": f"${{{{ {PUSHES} }}}}",
                 "tags": "${{ steps.meta.outputs.tags }}",
                 "labels": "${{ steps.meta.outputs.labels }}",

@@ -19,7 +19,8 @@ DEFAULT_BRANCH = "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"
 def render_gitlab_ci(
     stack: Stack, commands: CiCommands, plan: PipelinePlan
 ) -> tuple[str, list[str], list[str]]:
-    before = [commands.install] if commands.install else []
+    folder = [f"cd {stack.root}"] if stack.root else []  # a monorepo's service folder
+    before = [*folder, *([commands.install] if commands.install else [])]
     jobs: dict[str, Any] = {}
     if commands.lint:
         jobs["lint"] = {
@@ -52,7 +53,7 @@ def render_gitlab_ci(
             f'"{plan.registry}"',
             'docker pull "$IMAGE:latest" || true',
             'docker build --cache-from "$IMAGE:latest" -t "$IMAGE:$CI_COMMIT_SHORT_SHA" '
-            '-t "$IMAGE:latest" .',
+            f'-t "$IMAGE:latest" {stack.root or "."}',
             'docker push "$IMAGE:$CI_COMMIT_SHORT_SHA"',
             'docker push "$IMAGE:latest"',
         ],

@@ -31,20 +31,25 @@ def render_jenkinsfile(
     stack: Stack, commands: CiCommands, plan: PipelinePlan
 ) -> tuple[str, list[str], list[str]]:
     stages: list[tuple[str, str]] = []
-    checks = "".join(_sh(c) for c in [commands.install, *commands.lint] if c)
+
+    def sh(command: str) -> str:  # in a monorepo, in the service's folder
+        lines = command.splitlines()
+        return _sh("\n".join(f"cd {stack.root} && {x}" for x in lines) if stack.root else command)
+
+    checks = "".join(sh(c) for c in [commands.install, *commands.lint] if c)
     if checks:
         stages.append(("Lint", checks))
     if commands.test:
-        stages.append(("Test", _sh(commands.test)))
+        stages.append(("Test", sh(commands.test)))
     if commands.build:
-        stages.append(("Build", _sh(commands.build)))
+        stages.append(("Build", sh(commands.build)))
     image = (
         "                withCredentials([usernamePassword(credentialsId: 'registry-credentials',"
         " usernameVariable: 'REGISTRY_USER', passwordVariable: 'REGISTRY_PASSWORD')]) {\n"
         f'                    sh \'echo "$REGISTRY_PASSWORD" | docker login -u "$REGISTRY_USER"'
         f" --password-stdin {plan.registry}'\n"
         "                }\n"
-        "                sh 'docker build -t \"$IMAGE:$GIT_COMMIT\" .'\n"
+        f"                sh 'docker build -t \"$IMAGE:$GIT_COMMIT\" {stack.root or '.'}'\n"
         "                sh 'docker push \"$IMAGE:$GIT_COMMIT\"'\n"
     )
     text = [

@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from devops_orchestrator.worker.generator.render.common import header
+from devops_orchestrator.worker.generator.render.common import header, with_assumptions
 from devops_orchestrator.worker.generator.render.image import image_repository
+from devops_orchestrator.worker.generator.render.stacks import renderer_for
 from devops_orchestrator.worker.generator.render.yamltext import dump_yaml
 from devops_orchestrator.worker.generator.stack import Stack
 
@@ -54,6 +55,7 @@ def render_manifests(stack: Stack, plan: ClusterPlan) -> dict[str, str]:
         if name != "namespace.yaml":
             obj["metadata"]["namespace"] = namespace
     files = {f"k8s/{name}": header() + dump_yaml(obj) for name, obj in objects.items()}
+    files["k8s/deployment.yaml"] = with_assumptions(files["k8s/deployment.yaml"], stack)
     files["k8s/kustomization.yaml"] = header() + dump_yaml(_kustomization(stack, plan, objects))
     return files
 
@@ -103,7 +105,8 @@ def _probe(stack: Stack, initial: int, period: int, failures: int) -> dict[str, 
 
 
 def _resources(stack: Stack) -> dict[str, Any]:
-    if stack.kind == "java":
+    renderer = renderer_for(stack.kind)
+    if renderer is not None and renderer.large_memory:
         return {
             "requests": {"cpu": "250m", "memory": "384Mi"},
             "limits": {"cpu": "1", "memory": "768Mi"},
@@ -124,7 +127,8 @@ def _annotations(plan: ClusterPlan) -> dict[str, str]:
 
 
 def _deployment(stack: Stack, plan: ClusterPlan) -> dict[str, Any]:
-    port_variable = "SERVER_PORT" if stack.kind == "java" else "PORT"
+    renderer = renderer_for(stack.kind)
+    port_variable = renderer.port_variable(stack) if renderer else "PORT"
     container: dict[str, Any] = {
         "name": stack.app_name,
         "image": plan.image,

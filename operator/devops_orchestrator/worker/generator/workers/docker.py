@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from devops_orchestrator.models import WorkerResult
 from devops_orchestrator.worker.engine import EngineError
 from devops_orchestrator.worker.generator.detect.hints import Hints
+from devops_orchestrator.worker.generator.render.common import with_assumptions
 from devops_orchestrator.worker.generator.render.compose import (
     render_compose_dev,
     render_compose_prod,
@@ -25,13 +26,15 @@ def generate_docker(
     if plan is None:
         raise EngineError(
             "the generator could not recognise the application (no package.json, "
-            "requirements.txt, pyproject.toml, go.mod, pom.xml, build.gradle, Cargo.toml or "
-            "index.html in the workspace, and no project_type in the context)"
+            "requirements.txt, pyproject.toml, Pipfile, go.mod, pom.xml, build.gradle, "
+            "Cargo.toml, *.csproj, composer.json, Gemfile or index.html in the workspace or "
+            "a service folder, and no project_type in the context)"
         )
     image = image_reference(stack.app_name, hints, previous)
+    folder = f"{stack.root}/" if stack.root else ""  # a monorepo's service folder
     files = {
-        "Dockerfile": plan.text,
-        ".dockerignore": render_dockerignore(stack),
+        f"{folder}Dockerfile": with_assumptions(plan.text, stack),
+        f"{folder}.dockerignore": render_dockerignore(stack),
         "compose.yaml": render_compose_dev(stack, plan, hints),
     }
     if hints.wants_production:
@@ -61,7 +64,7 @@ def generate_docker(
             "user": plan.user_id,
         },
         "build_commands": [
-            f"DOCKER_BUILDKIT=1 docker build -t {image} .",
+            f"DOCKER_BUILDKIT=1 docker build -t {image} {stack.root or '.'}",
             f"docker run --rm -p {stack.port}:{stack.port} {image}",
             "docker compose up --build",
             f"docker push {image}",
