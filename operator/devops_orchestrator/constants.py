@@ -30,6 +30,8 @@ FINALIZER = f"{GROUP}/finalizer"
 RESULT_CONFIGMAP_SUFFIX = "-result"  # `<job-name>-result`
 RESULT_DATA_KEY = "result.json"  # the WorkerResult
 ERROR_DATA_KEY = "error"  # why the attempt failed, in the worker's words
+TRANSCRIPT_DATA_KEY = "transcript.jsonl"  # the claude engine's redacted conversation
+USAGE_DATA_KEY = "usage.json"  # a failed attempt's TokenUsage (a result carries its own)
 ARTIFACTS_CONFIGMAP_SUFFIX = "-artifacts"  # `<job-name>-artifacts`
 ARTIFACTS_INDEX_KEY = "files.json"  # {data key: path in the workspace}
 

@@ -10,6 +10,7 @@ from devops_orchestrator.cli.agents import agents
 from devops_orchestrator.cli.cluster import artifacts, get
 from devops_orchestrator.cli.common import Context
 from devops_orchestrator.cli.tasks import logs, status, submit, wait
+from devops_orchestrator.cli.transcript_cmd import transcript
 from devops_orchestrator.cli.worker_cmd import worker_group
 
 
@@ -29,7 +30,7 @@ def main(ctx: click.Context, redis_url: str, kubeconfig: str | None, as_json: bo
     ctx.obj = Context(redis_url=redis_url, kubeconfig=kubeconfig, as_json=as_json)
 
 
-for _command in (submit, status, logs, wait, get, artifacts, agents):
+for _command in (submit, status, logs, wait, get, artifacts, agents, transcript):
     main.add_command(_command)
 main.add_command(worker_group, "worker")
 

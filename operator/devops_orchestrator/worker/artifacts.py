@@ -15,7 +15,7 @@ from typing import Any
 
 from devops_orchestrator import constants as c
 from devops_orchestrator.core.jobs import build_task_label_value
-from devops_orchestrator.models import Briefing, WorkerResult
+from devops_orchestrator.models import Briefing, TokenUsage, WorkerResult
 
 RESULT_KEY = c.RESULT_DATA_KEY
 ERROR_KEY = c.ERROR_DATA_KEY
@@ -59,13 +59,24 @@ def _metadata(briefing: Briefing, name: str, component: str) -> dict[str, Any]:
 
 
 def build_result_configmap(
-    briefing: Briefing, result: WorkerResult | None, error: str | None
+    briefing: Briefing,
+    result: WorkerResult | None,
+    error: str | None,
+    *,
+    transcript: str = "",
+    usage: TokenUsage | None = None,
 ) -> dict[str, Any]:
+    """`usage`: what a failed attempt spent (a result carries its own); `transcript`:
+    the engine's redacted conversation, for `devopsctl transcript`."""
     data: dict[str, str] = {}
     if result is not None:
         data[RESULT_KEY] = result.model_dump_json(exclude_none=True)
     if error:
         data[ERROR_KEY] = error
+    if usage is not None and result is None:
+        data[c.USAGE_DATA_KEY] = usage.model_dump_json()
+    if transcript:
+        data[c.TRANSCRIPT_DATA_KEY] = transcript
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",

@@ -8,6 +8,7 @@ a clear error on stderr, stores it, and exits 1 (2 for an unusable briefing)."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import traceback
@@ -59,8 +60,14 @@ def load_briefing(path: Path | None, environ: dict[str, str] | None = None) -> B
         raise BriefingError(f"invalid briefing in {source}: {problems}") from exc
 
 
-def store_outcome(briefing: Briefing, result: WorkerResult | None, error: str | None) -> None:
-    """In a cluster, write the artifacts (non-git workspaces) and the result ConfigMaps."""
+def store_outcome(
+    briefing: Briefing,
+    result: WorkerResult | None,
+    error: str | None,
+    failure: EngineError | None = None,
+) -> None:
+    """In a cluster, write the artifacts (non-git workspaces) and the result ConfigMaps
+    (with the engine's transcript, and a failed attempt's usage)."""
     from devops_orchestrator.worker import store
 
     if not store.in_cluster(briefing):
@@ -90,7 +97,12 @@ def store_outcome(briefing: Briefing, result: WorkerResult | None, error: str | 
             )
             for path in truncated
         ]
-    store.ensure_configmap(api, build_result_configmap(briefing, result, error))
+    transcript = result._transcript if result is not None else ""
+    usage = failure.usage if failure is not None else None
+    if failure is not None:
+        transcript = failure.transcript
+    body = build_result_configmap(briefing, result, error, transcript=transcript, usage=usage)
+    store.ensure_configmap(api, body)
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -120,11 +132,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Before any tool runs: nothing of this process readable by them, no secret in its
     # environment (see worker.secrets).
     seal_process()
+    # The engines' progress (one line per model turn and tool call) goes to the pod's log.
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s"
+    )
+    logging.getLogger("devops_orchestrator").setLevel(logging.INFO)
     secrets = take_secrets()
     hidden = secrets.values()
     try:
         result = run_worker(briefing, args.workspace, secrets)
-    except (EngineError, DefinitionError, GitError, OSError) as exc:
+    except EngineError as exc:
+        return _fail(briefing, redact(str(exc), hidden), exc)
+    except (DefinitionError, GitError, OSError) as exc:
         return _fail(briefing, redact(str(exc), hidden))
     except Exception as exc:
         print(redact(traceback.format_exc(), hidden), file=sys.stderr)
@@ -138,10 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK
 
 
-def _fail(briefing: Briefing, error: str) -> int:
+def _fail(briefing: Briefing, error: str, failure: EngineError | None = None) -> int:
     print(f"devops-worker: error: {briefing.worker} failed: {error}", file=sys.stderr)
     try:
-        store_outcome(briefing, None, error)
+        store_outcome(briefing, None, error, failure)
     except Exception as exc:
         print(
             f"devops-worker: error: cannot store the failure: {redact(str(exc))}", file=sys.stderr

@@ -32,6 +32,7 @@ def test_the_schema_is_workerresult_plus_the_workers_fields() -> None:
     assert model_fields <= set(properties)
     assert not ENGINE_FIELDS & set(properties)
     assert properties["docker_config"] == {"type": "object"}  # from the definition's example
+    assert properties["image"] == {}  # passed downstream, not in the example: any JSON value
     assert properties["build_commands"] == {"type": "array"}
     assert schema["required"] == ["summary"]
     assert properties["issues"]["items"]["properties"]["severity"]["enum"] == [
@@ -92,6 +93,23 @@ def test_a_turn_limit_forces_the_result(
     assert last.body["tool_choice"] == FORCED
     assert last.tool_results()[0]["is_error"] is False  # the last tool call still answered
     assert "limit of this run is reached" in last.last_texts()[-1]
+
+
+def test_a_definitions_max_turns_caps_the_run(
+    messages_api: MessagesAPIServer,
+    make_engine: EngineFactory,
+    workspace: Path,
+    definition: AgentDefinition,
+    briefing: Briefing,
+) -> None:
+    messages_api.reply_tool_use("Glob", {"pattern": "*"})
+    messages_api.reply_submit({"summary": "one turn of work"})
+    capped = definition.model_copy(update={"max_turns": 1})
+
+    result = make_engine(claude_max_turns=40).run(briefing, capped, workspace)
+
+    assert result.summary == "one turn of work"
+    assert [r.body.get("tool_choice") for r in messages_api.requests] == [None, FORCED]
 
 
 def test_a_cost_budget_forces_the_result_before_it_is_spent(

@@ -131,14 +131,14 @@ class ClaudeEngine:
             seconds = min(seconds, (deadline - datetime.now(UTC)).total_seconds())
         return seconds
 
-    def _limits(self, briefing: Briefing, seconds: float) -> Limits:
+    def _limits(self, briefing: Briefing, definition: AgentDefinition, seconds: float) -> Limits:
         s = self.settings
         budget = briefing.budget
         max_tokens = s.claude_max_tokens_total
         if budget is not None and budget.max_tokens is not None:
             max_tokens = min(max_tokens, budget.max_tokens)
         return Limits(
-            max_turns=s.claude_max_turns,
+            max_turns=min(s.claude_max_turns, definition.max_turns or s.claude_max_turns),
             max_tokens_total=max_tokens,
             max_cost_usd=budget.max_cost_usd if budget is not None else None,
             deadline=self.clock() + seconds,
@@ -163,7 +163,7 @@ class ClaudeEngine:
                 model=setup.model,
                 system=prompts.build_system(definition, setup.toolbox.names),
                 tools=[*setup.toolbox.params, build_submit_tool(definition)],
-                limits=self._limits(briefing, seconds),
+                limits=self._limits(briefing, definition, seconds),
                 price=price_for(setup.model, parse_price_table(self.settings.claude_prices)),
                 transcript=Transcript(secrets=setup.ctx.secrets),
                 clock=self.clock,

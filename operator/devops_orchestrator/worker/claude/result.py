@@ -102,8 +102,11 @@ def _json_type(value: object) -> str | None:
 
 
 def worker_fields(definition: AgentDefinition) -> dict[str, Any]:
-    """The worker's own result fields and their JSON types, from its prompt's example."""
-    fields: dict[str, Any] = {}
+    """The worker's own result fields: those it passes downstream, typed by its prompt's
+    example result where it has one."""
+    fields: dict[str, Any] = {
+        name: {} for name in definition.downstream if name not in WorkerResult.model_fields
+    }
     for name, value in _example(definition.system_prompt).items():
         if name in WorkerResult.model_fields:
             continue

@@ -35,7 +35,8 @@ class Transcript:
     lines: list[str] = field(default_factory=list)
 
     def record(self, kind: str, **fields: Any) -> None:
-        line = json.dumps({"type": kind, **_cut(fields)}, ensure_ascii=False, default=str)
+        # ASCII only: a character is a byte, so the cap holds for the ConfigMap's size.
+        line = json.dumps({"type": kind, **_cut(fields)}, default=str)
         self.lines.append(redact(line, self.secrets))
 
     def render(self, max_chars: int = TRANSCRIPT_MAX_CHARS) -> str:
