@@ -118,7 +118,8 @@ def parse_definition(text: str, path: Path | str = "<string>") -> AgentDefinitio
         raise DefinitionError(path, field, first["msg"]) from exc
     stem = Path(str(path)).stem
     if stem != "<string>" and definition.name != stem:
-        raise DefinitionError(path, "name", f"{definition.name!r} does not match the file name")
+        # Claude Code allows it; the name is what counts, the file name is a convention.
+        log.warning("%s: name %r differs from the file name", path, definition.name)
     return definition.model_copy(update={"tools": build_effective_tools(definition, fields)})
 
 
@@ -157,7 +158,12 @@ def load_definitions(directory: Path | None = None) -> tuple[AgentDefinition, ..
 
 
 def _check_references(definitions: Sequence[AgentDefinition]) -> None:
-    names = {d.name for d in definitions}
+    names: dict[str, str] = {}
+    for definition in definitions:
+        if definition.name in names:
+            problem = f"{definition.name!r} is also the name in {names[definition.name]}"
+            raise DefinitionError(definition.path, "name", problem)
+        names[definition.name] = definition.path
     for definition in definitions:
         for dependency in definition.after:
             if dependency not in names:

@@ -283,7 +283,8 @@ class AgentDefinition(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    name: str
+    # Lower-case words joined by hyphens (Claude Code's rule); it names Jobs and labels.
+    name: str = Field(pattern=r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$", max_length=40)
     description: str
     tools: list[str] = Field(default_factory=list)
     disallowed_tools: list[str] = Field(default_factory=list, alias="disallowedTools")

@@ -69,7 +69,11 @@ def test_a_new_worker_is_a_new_file(tmp_path: Path) -> None:
         (GOOD.replace("after: []", "after: []\nrules: [{why: always}]"), "rules.0"),
         (GOOD.replace("after: []", "after: [ghost-worker]"), "after"),
         (GOOD.replace("You do things, carefully.\n", ""), "system_prompt"),
-        (GOOD.replace("name: {name}", "name: other-worker"), "name"),
+        (GOOD.replace("name: {name}", "name: Bad_Worker"), "name"),
+        (
+            GOOD.replace("name: {name}", "name: a-worker-whose-name-is-far-too-long-for-a-job"),
+            "name",
+        ),
     ],
 )
 def test_malformed_definitions_name_file_and_field(tmp_path: Path, text: str, field: str) -> None:
@@ -163,3 +167,17 @@ def test_our_files_stay_claude_code_files() -> None:
 
 def _agents_dir() -> Path:
     return Path(load_definitions()[0].path).parent
+
+
+def test_the_name_counts_not_the_file_name(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "reviewer.md").write_text(GOOD.format(name="code-reviewer"))
+    with caplog.at_level(logging.WARNING, logger="devops_orchestrator.definitions"):
+        (definition,) = load_definitions(tmp_path)
+    assert definition.name == "code-reviewer"
+    assert "name 'code-reviewer' differs from the file name" in caplog.text
+    (tmp_path / "second.md").write_text(GOOD.format(name="code-reviewer"))
+    with pytest.raises(DefinitionError, match="is also the name in") as caught:
+        load_definitions(tmp_path)
+    assert caught.value.field == "name"
