@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     checkov_enabled: bool = Field(
         default=True, description="Security scan of each worker's files (checkov; ~5-10 s)"
     )
+    kubernetes_dry_run: bool = Field(
+        default=True, description="kubectl apply --dry-run=server when a cluster is reachable"
+    )
 
     # The agent network's shared workspace (a PersistentVolumeClaim in `namespace`)
     shared_workspace_claim: str = Field(

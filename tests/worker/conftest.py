@@ -15,11 +15,12 @@ from devops_orchestrator.config import get_settings
 @pytest.fixture(autouse=True)
 def _isolated_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every worker test runs standalone: no cluster, no API key, fresh settings; and
-    without checkov, which takes seconds to start: the tests of the security scan ask for
-    it with the `with_checkov` fixture."""
+    without checkov, which takes seconds to start, and without the server dry run: the
+    tests of those ask for them (`with_checkov`, their own cluster)."""
     for name in ("POD_NAMESPACE", "ANTHROPIC_API_KEY", "DEVOPS_AGENTS_DIR", "GIT_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DEVOPS_CHECKOV_ENABLED", "false")
+    monkeypatch.setenv("DEVOPS_KUBERNETES_DRY_RUN", "false")
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

@@ -218,3 +218,19 @@ def test_checkov_missing_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyP
     files = _write(tmp_path, {"main.tf": OPEN_SECURITY_GROUP})
     issues = _found(validate_files(tmp_path, files), "checkov")
     assert [(i.rule, i.severity) for i in issues] == [("validator-missing", Severity.ERROR)]
+
+
+def test_gitlab_schema_from_gitlab_itself(tmp_path: Path) -> None:
+    """GitLab's schema knows what a structural check cannot: the values of `when`, and
+    that a top-level `image:` is the default image, not a job."""
+    gitlab = (
+        "stages: [build]\n"
+        "compile:\n  stage: build\n  script: [make]\n  when: sometimes\n"
+        "image:\n  stage: build\n  script: [docker build .]\n"
+    )
+    files = _write(tmp_path, {".gitlab-ci.yml": gitlab})
+    issues = [i for i in validate_files(tmp_path, files) if i.rule == "schema"]
+    messages = " | ".join(i.message for i in issues)
+    assert "compile.when: 'sometimes' is not one of" in messages
+    assert "image:" in messages
+    assert all(i.validator == "gitlab-ci" and i.severity == Severity.ERROR for i in issues)

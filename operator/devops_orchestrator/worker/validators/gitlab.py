@@ -1,11 +1,17 @@
-"""GitLab CI: YAML plus the structure GitLab itself refuses: jobs need a script (or a
-trigger or extends), stages must be declared, `needs` and `extends` must resolve."""
+"""GitLab CI: YAML, GitLab's own JSON schema of `.gitlab-ci.yml` (the copy that
+check-jsonschema vendors and keeps current), then what a schema cannot express: stages
+must be declared, `needs` and `extends` must resolve, jobs need a script."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import jsonschema
 
 from devops_orchestrator.models import Issue, Severity
 from devops_orchestrator.worker.validators.yamldocs import load_documents
@@ -42,7 +48,25 @@ def validate_gitlab_files(workspace: Path, files: Sequence[str]) -> list[Issue]:
     return issues
 
 
+@lru_cache(maxsize=1)
+def _schema_validator() -> jsonschema.Draft7Validator:
+    vendored = resources.files("check_jsonschema.builtin_schemas.vendor")
+    return jsonschema.Draft7Validator(json.loads(vendored.joinpath("gitlab-ci.json").read_text()))
+
+
+def _schema_issues(data: Any, file: str) -> list[Issue]:
+    issues = []
+    for error in sorted(_schema_validator().iter_errors(data), key=lambda e: list(e.path)):
+        # oneOf/anyOf errors carry the useful reason in their most specific sub-error
+        best = jsonschema.exceptions.best_match([error, *error.context]) or error
+        where = ".".join(str(p) for p in error.absolute_path) or "(root)"
+        issues.append(_error(file, f"{where}: {best.message[:300]}", "schema"))
+    return issues
+
+
 def check_gitlab(data: Any, file: str) -> list[Issue]:
+    if isinstance(data, dict) and (schema_issues := _schema_issues(data, file)):
+        return schema_issues
     if not isinstance(data, dict):
         return [_error(file, "the pipeline must be a mapping of jobs", "structure")]
     stages = data.get("stages", list(DEFAULT_STAGES))

@@ -23,12 +23,22 @@ def is_manifest(data: Any) -> bool:
 
 
 def validate_manifests(workspace: Path, files: Sequence[str]) -> list[Issue]:
+    """The offline schema check of every file; then, when a cluster is reachable, the
+    server's dry run of the files that passed it (see `kubernetes_dry_run`)."""
     issues: list[Issue] = []
+    objects: list[str] = []
     for file in files:
         documents, problems = load_documents(workspace / file, file)
         issues.extend(problems)
-        for document in documents:
-            issues.extend(validate_document(workspace, file, document))
+        found = [i for d in documents for i in validate_document(workspace, file, d)]
+        issues.extend(found)
+        kinds = {d.data.get("kind") for d in documents if is_manifest(d.data)}
+        if not problems and not found and kinds - {"Kustomization"}:
+            objects.append(file)
+    if objects and get_settings().kubernetes_dry_run:
+        from devops_orchestrator.worker.validators.kubernetes_dry_run import dry_run_manifests
+
+        issues.extend(dry_run_manifests(workspace, objects) or [])
     return issues
 
 

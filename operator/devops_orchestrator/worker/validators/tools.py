@@ -57,18 +57,21 @@ def tool_environment() -> dict[str, str]:
     return environment
 
 
-def run_tool(argv: Sequence[str], cwd: Path) -> ToolRun:
+def run_tool(
+    argv: Sequence[str], cwd: Path, extra_environment: dict[str, str] | None = None
+) -> ToolRun:
     """Run a validator; a timeout becomes return code -1 with the reason in stderr."""
     timeout = get_settings().validator_timeout_seconds
     try:
         done = subprocess.run(
             list(argv),
             cwd=cwd,
+            stdin=subprocess.DEVNULL,  # a validator never waits for input
             capture_output=True,
             text=True,
             timeout=timeout,
             check=False,
-            env=tool_environment(),
+            env={**tool_environment(), **(extra_environment or {})},
         )
     except subprocess.TimeoutExpired:
         return ToolRun(-1, "", f"{argv[0]} timed out after {timeout:.0f}s")

@@ -43,7 +43,8 @@ def render_gitlab_ci(
             "before_script": before,
             "script": [commands.build],
         }
-    jobs["image"] = {
+    # Not "image": a top-level `image:` is GitLab's default image, not a job.
+    jobs["container-image"] = {
         "stage": "image",
         "image": DOCKER,
         "services": [f"{DOCKER}-dind"],
