@@ -15,7 +15,7 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from prometheus_client import Counter, Gauge, Histogram, make_wsgi_app
 
-from devops_orchestrator.models import TaskPhase
+from devops_orchestrator.models import TaskPhase, TokenUsage
 
 TASKS_BY_PHASE = Gauge("devops_tasks", "DevOpsTasks known to this operator, by phase", ["phase"])
 WORKER_DURATION = Histogram(
@@ -25,12 +25,30 @@ WORKER_DURATION = Histogram(
     buckets=(1, 2, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600),
 )
 JOBS_CREATED = Counter("devops_jobs_created_total", "Worker Jobs created", ["worker"])
+MODEL_TOKENS = Counter(
+    "devops_model_tokens_total", "Tokens the workers' model calls billed", ["kind"]
+)
+MODEL_COST = Counter("devops_model_cost_usd_total", "USD the workers' model calls cost")
 RECONCILE_ERRORS = Counter(
     "devops_reconcile_errors_total", "Reconcile passes that failed", ["kind"]
 )
 
 _phases: dict[tuple[str, str], str] = {}
 _phases_lock = threading.Lock()
+
+
+def record_spend(spent: TokenUsage) -> None:
+    """Add what a pass saw the tasks spend (the growth of `status.usage`)."""
+    for kind, tokens in (
+        ("input", spent.input_tokens),
+        ("output", spent.output_tokens),
+        ("cache_read", spent.cache_read_tokens),
+        ("cache_write", spent.cache_write_tokens),
+    ):
+        if tokens:
+            MODEL_TOKENS.labels(kind=kind).inc(tokens)
+    if spent.cost_usd:
+        MODEL_COST.inc(spent.cost_usd)
 
 
 def record_task_phase(namespace: str, name: str, phase: str) -> None:

@@ -28,13 +28,14 @@ import kopf
 from devops_orchestrator import metrics
 from devops_orchestrator.adapters import jobs, results, tasks
 from devops_orchestrator.adapters.errors import PermanentError, RetryableError
-from devops_orchestrator.config import RECONCILE_CONFLICT_REPEATS
+from devops_orchestrator.config import RECONCILE_CONFLICT_REPEATS, get_settings
 from devops_orchestrator.core.decide import decide
 from devops_orchestrator.core.decision import Decision, Observation
 from devops_orchestrator.core.jobs import JobConfig, render_job
 from devops_orchestrator.core.observe import build_observation
 from devops_orchestrator.core.policies import UNEXPECTED_ERROR_DELAY_SECONDS, rerun_at_once
 from devops_orchestrator.core.routing import RoutingDecision
+from devops_orchestrator.core.spend import build_usage_delta, default_budget
 from devops_orchestrator.core.status import build_worker_durations, read_status
 from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec
 from devops_orchestrator.workspace_turns import end_turn, take_turn
@@ -76,7 +77,17 @@ def run_pass(
     owned = jobs.list_owned_jobs(namespace, name, uid)
     stored = results.read_results(namespace, name, uid)
     errors = jobs.read_crash_messages(namespace, owned, stored.errors)
-    observation = build_observation(task, owned, stored.results, errors, definitions, now)
+    settings = get_settings()
+    observation = build_observation(
+        task,
+        owned,
+        stored.results,
+        errors,
+        definitions,
+        now,
+        usages=stored.usages,
+        budget_defaults=default_budget(settings.budget_max_tokens, settings.budget_max_cost_usd),
+    )
     decision = take_turn(task, observation, now) or decide(observation)
     if decision.routed and planner is not None and isinstance(observation, Observation):
         # Only the pass that chooses the workers asks the planner (one model call).
@@ -242,5 +253,6 @@ class Reconciler:
             outcome.old_status, decision.status
         ):
             metrics.WORKER_DURATION.labels(worker=worker, outcome=outcome_phase).observe(seconds)
+        metrics.record_spend(build_usage_delta(outcome.old_status, decision.status))
         if decision.requeue_after is not None and not decision.finished:
             self.trigger(*key, after=max(0.05, decision.requeue_after))

@@ -36,8 +36,10 @@ def test_names() -> None:
 
 def test_printer_columns() -> None:
     columns = {col["name"]: col for col in VERSION["additionalPrinterColumns"]}
-    assert list(columns) == ["Phase", "Progress", "Workers", "Age", "Message"]
+    assert list(columns) == ["Phase", "Progress", "Workers", "Tokens", "Cost", "Age", "Message"]
     assert columns["Workers"]["jsonPath"] == ".status.workersSummary"
+    assert columns["Cost"]["jsonPath"] == ".status.usage.costUSD"
+    assert set(PROPS["budget"]["properties"]) == {"maxTokens", "maxCostUSD"}
     assert all(col.get("priority", 0) == 0 for col in columns.values())
 
 

@@ -19,9 +19,10 @@ from devops_orchestrator.constants import (
     LABEL_TASK,
     RESULT_CONFIGMAP_SUFFIX,
     RESULT_DATA_KEY,
+    USAGE_DATA_KEY,
 )
 from devops_orchestrator.core.jobs import build_task_label_value
-from devops_orchestrator.models import WorkerResult
+from devops_orchestrator.models import TokenUsage, WorkerResult
 
 RESULT_SUFFIX = RESULT_CONFIGMAP_SUFFIX
 RESULT_KEY = RESULT_DATA_KEY
@@ -35,6 +36,7 @@ class StoredResults:
 
     results: dict[str, WorkerResult] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    usages: dict[str, TokenUsage] = field(default_factory=dict)  # of failed attempts
 
 
 def result_selector(task_name: str) -> str:
@@ -54,6 +56,17 @@ def parse_result_configmap(data: dict[str, str]) -> tuple[WorkerResult | None, s
         return None, f"{error}; {reason}" if error else reason
 
 
+def parse_usage(data: dict[str, str]) -> TokenUsage | None:
+    """What a failed attempt spent (`usage.json`), None when absent or unreadable (pure)."""
+    raw = data.get(USAGE_DATA_KEY)
+    if raw is None:
+        return None
+    try:
+        return TokenUsage.model_validate_json(raw)
+    except ValidationError:
+        return None
+
+
 def read_results(namespace: str, task_name: str, task_uid: str = "") -> StoredResults:
     """Every result stored for the task's worker attempts, keyed by Job name. With
     `task_uid`, ConfigMaps owned by another task of the same name are left out."""
@@ -66,6 +79,9 @@ def read_results(namespace: str, task_name: str, task_uid: str = "") -> StoredRe
             continue
         job_name = name[: -len(RESULT_SUFFIX)]
         result, error = parse_result_configmap(cm.get("data") or {})
+        usage = parse_usage(cm.get("data") or {})
+        if usage is not None:
+            stored.usages[job_name] = usage
         if result is not None:
             stored.results[job_name] = result
         if error:

@@ -13,6 +13,7 @@ from devops_orchestrator.cli.common import Context, emit, fail, json_option, rea
 from devops_orchestrator.core.jobs import build_task_label_value
 from devops_orchestrator.core.output_artifacts import parse_artifact_files
 from devops_orchestrator.core.redis_result import task_id_of
+from devops_orchestrator.core.spend import read_usage
 from devops_orchestrator.core.status import (
     parse_time,
     read_progress,
@@ -48,6 +49,7 @@ def get(ctx: Context, namespace: str, all_namespaces: bool) -> None:
         meta, status = item.get("metadata", {}), item.get("status") or {}
         stored = read_status(status)
         plan, planner = render_plan_summary(status.get("plan"))
+        spent = read_usage(status)
         rows.append(
             {
                 "namespace": meta.get("namespace", ""),
@@ -57,6 +59,8 @@ def get(ctx: Context, namespace: str, all_namespaces: bool) -> None:
                 "plan": plan,
                 "planner": planner,
                 "task_id": task_id_of(item),
+                "tokens": spent.total_tokens,
+                "cost_usd": round(spent.cost_usd, 4),
                 "age": _age(meta.get("creationTimestamp"), now),
                 "message": stored.message,
             }
@@ -65,7 +69,8 @@ def get(ctx: Context, namespace: str, all_namespaces: bool) -> None:
     def table() -> str:
         if not rows:
             return "no DevOpsTasks found"
-        cols = ["namespace", "name", "phase", "progress", "plan", "planner", "task_id", "age"]
+        cols = ["namespace", "name", "phase", "progress", "plan", "planner", "tokens", "cost_usd"]
+        cols += ["task_id", "age"]
         cells = [[col.upper() for col in cols]] + [[str(r[col]) for col in cols] for r in rows]
         widths = [max(len(row[i]) for row in cells) for i in range(len(cols))]
         return "\n".join(

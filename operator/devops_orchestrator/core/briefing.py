@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from devops_orchestrator.core.aggregate import build_deployment_info
-from devops_orchestrator.models import AgentDefinition, Briefing, DevOpsTaskSpec, WorkerResult
+from devops_orchestrator.models import (
+    AgentDefinition,
+    Briefing,
+    DevOpsTaskSpec,
+    TaskBudget,
+    WorkerResult,
+)
 
 _MAX_FILES_LISTED = 50
 _MAX_FILES_PASSED = 200
@@ -68,6 +75,8 @@ def build_briefing(
     previous_results: Mapping[str, WorkerResult],
     definitions: Sequence[AgentDefinition],
     brief: str = "",
+    deadline: datetime | None = None,
+    budget: TaskBudget | None = None,
 ) -> Briefing:
     """The full Briefing a worker Job receives in DEVOPS_BRIEFING."""
     context: dict[str, Any] = dict(spec.context)
@@ -89,6 +98,8 @@ def build_briefing(
         },
         prompt=build_prompt(spec, worker, previous_results, brief),
         result_configmap=result_configmap,
+        deadline=deadline,
+        budget=budget,
     )
 
 

@@ -33,6 +33,15 @@ from devops_orchestrator.core.network_paths import name_result_files
 from devops_orchestrator.core.planning import Plan, PlanError, build_plan, prerequisites
 from devops_orchestrator.core.policies import worker_attempts
 from devops_orchestrator.core.routing import route
+from devops_orchestrator.core.spend import (
+    BUDGET_EXCEEDED,
+    budget_exceeded,
+    effective_budget,
+    read_usage,
+    render_usage,
+    task_usage,
+    worker_share,
+)
 from devops_orchestrator.core.status import (
     FINAL_PHASES,
     StatusParts,
@@ -54,7 +63,13 @@ from devops_orchestrator.core.workers import (
     start_worker,
     stop_worker,
 )
-from devops_orchestrator.models import TaskPhase, WorkerPhase, WorkerResult
+from devops_orchestrator.models import (
+    TaskBudget,
+    TaskPhase,
+    TokenUsage,
+    WorkerPhase,
+    WorkerResult,
+)
 
 NORMAL, WARNING = "Normal", "Warning"
 _RERUN = frozenset({WorkerPhase.FAILED, WorkerPhase.SKIPPED, WorkerPhase.CANCELLED})
@@ -119,7 +134,11 @@ def decide(obs: Observation | InvalidSpec) -> Decision:
     deadline = (parse_time(started_at) or obs.now) + timedelta(seconds=obs.spec.timeout_seconds)
 
     before = {w: states.get(w) or WorkerState(name=w) for w in plan.workers}
-    steps, outcome = _apply_policies(obs, plan, _advance_started(obs, plan, before), deadline)
+    budget = effective_budget(obs.spec.budget, obs.budget_defaults)
+    spent = task_usage(obs.results.values(), obs.usages.values(), read_usage(obs.status))
+    steps, outcome = _apply_policies(
+        obs, plan, _advance_started(obs, plan, before), deadline, (budget, spent)
+    )
     if outcome is None:
         steps = _open_next_stage(obs, plan, steps)
     after = {w: step.state for w, step in steps.items()}
@@ -128,13 +147,16 @@ def decide(obs: Observation | InvalidSpec) -> Decision:
     if final:
         completed_at = completed_at or format_time(obs.now)
 
-    create = () if final else _jobs_to_create(obs, plan, steps, results, deadline)
+    share = worker_share(budget, spent, sum(1 for s in steps.values() if not s.state.final))
+    create = () if final else _jobs_to_create(obs, plan, steps, results, deadline, share)
     events += build_worker_events(before, after, plan)
     if final and outcome is not None:
         events.append(_final_event(outcome))
     result = _build_result(plan, after, results, final)
     if result is not None:  # files as the network names them (core.network_paths)
         result = name_result_files(result, obs.spec.context)
+        if spent.total_tokens:
+            result["usage"] = {**spent.model_dump(), "total_tokens": spent.total_tokens}
     parts = StatusParts(
         phase=outcome.phase if outcome else TaskPhase.RUNNING,
         reason=outcome.reason if outcome else "WorkersRunning",
@@ -146,6 +168,7 @@ def decide(obs: Observation | InvalidSpec) -> Decision:
         started_at=started_at,
         completed_at=completed_at,
         retry_token=token,
+        usage=render_usage(spent),
     )
     status = render_status(stored, parts, generation=obs.generation, now=obs.now)
     waits = [s.recheck_after for s in steps.values() if s.recheck_after is not None]
@@ -177,13 +200,22 @@ def _highest_attempts(jobs: Sequence[ObservedJob]) -> dict[str, int]:
 
 
 def _apply_policies(
-    obs: Observation, plan: Plan, steps: dict[str, WorkerStep], deadline: datetime
+    obs: Observation,
+    plan: Plan,
+    steps: dict[str, WorkerStep],
+    deadline: datetime,
+    spending: tuple[TaskBudget | None, TokenUsage],
 ) -> tuple[dict[str, WorkerStep], _Outcome | None]:
-    """The task's final outcome reached in this pass (None while work remains); cancel
-    and the deadline end the workers that are not done."""
+    """The task's final outcome reached in this pass (None while work remains); cancel,
+    the budget and the deadline end the workers that are not done."""
     if obs.spec.cancel:
         outcome = _Outcome(TaskPhase.CANCELLED, "Cancelled", "Cancelled by spec.cancel")
         return _stop_all(steps, WorkerPhase.CANCELLED, outcome.message, obs.now), outcome
+    work_left = not all(steps[w].state.final for w in plan.workers)
+    over = budget_exceeded(*spending, obs.results.values(), work_left)
+    if over is not None:
+        outcome = _Outcome(TaskPhase.FAILED, BUDGET_EXCEEDED, over)
+        return _stop_all(steps, WorkerPhase.FAILED, "task budget exceeded", obs.now), outcome
     if all(steps[w].state.final for w in plan.workers):
         return steps, _final_outcome(plan, steps)
     if obs.now >= deadline:
@@ -216,6 +248,7 @@ def _final_event(outcome: _Outcome) -> EventToEmit:
     reason = {
         "Succeeded": "Completed",
         "DeadlineExceeded": "DeadlineExceeded",
+        BUDGET_EXCEEDED: BUDGET_EXCEEDED,
         "Cancelled": "Cancelled",
         "PartiallySucceeded": "PartiallySucceeded",
     }.get(outcome.reason, "Failed")
@@ -293,6 +326,7 @@ def _jobs_to_create(
     steps: Mapping[str, WorkerStep],
     results: Mapping[str, WorkerResult],
     deadline: datetime,
+    share: TaskBudget | None,
 ) -> tuple[JobToCreate, ...]:
     # A Job outlives the task's deadline by a grace period: the task deadline must fire
     # first (Failed/DeadlineExceeded, its Jobs stopped by us), never a Job's own deadline
@@ -319,6 +353,8 @@ def _jobs_to_create(
             previous_results=earlier,
             definitions=obs.definitions,
             brief=plan.briefs.get(worker, ""),
+            deadline=deadline,
+            budget=share,
         )
         jobs.append(JobToCreate(worker, step.create_attempt, job_name, briefing, job_deadline))
     return tuple(jobs)

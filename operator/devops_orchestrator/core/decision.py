@@ -6,12 +6,19 @@ Decision."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from devops_orchestrator.core.routing import RoutingDecision
-from devops_orchestrator.models import AgentDefinition, Briefing, DevOpsTaskSpec, WorkerResult
+from devops_orchestrator.models import (
+    AgentDefinition,
+    Briefing,
+    DevOpsTaskSpec,
+    TaskBudget,
+    TokenUsage,
+    WorkerResult,
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,9 @@ class Observation:
     # The Claude planner's decision, made by the I/O pass when the task has no plan yet;
     # None: the deterministic planner decides here.
     routing: RoutingDecision | None = None
+    # By Job name: what failed attempts spent (a result carries its own usage).
+    usages: dict[str, TokenUsage] = field(default_factory=dict)
+    budget_defaults: TaskBudget | None = None  # the operator's, for tasks without one
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,13 @@ from pydantic import ValidationError
 from devops_orchestrator.constants import ANNOTATION_RETRY, LABEL_ATTEMPT, LABEL_WORKER
 from devops_orchestrator.core.decision import InvalidSpec, Observation, ObservedJob
 from devops_orchestrator.core.status import parse_time
-from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec, WorkerResult
+from devops_orchestrator.models import (
+    AgentDefinition,
+    DevOpsTaskSpec,
+    TaskBudget,
+    TokenUsage,
+    WorkerResult,
+)
 
 # Job failure reasons that mean the worker's container exited non-zero (its log says why).
 _CRASH_REASONS = frozenset({"BackoffLimitExceeded", "PodFailurePolicy"})
@@ -89,6 +95,8 @@ def build_observation(
     errors: Mapping[str, str],
     definitions: Sequence[AgentDefinition],
     now: datetime,
+    usages: Mapping[str, TokenUsage] | None = None,
+    budget_defaults: TaskBudget | None = None,
 ) -> Observation | InvalidSpec:
     """The task as the decision sees it; `jobs` are the Jobs it owns, `results` and
     `errors` (by Job name) what its workers stored or why they failed."""
@@ -116,4 +124,6 @@ def build_observation(
         results=dict(results),
         definitions=tuple(definitions),
         now=now,
+        usages=dict(usages or {}),
+        budget_defaults=budget_defaults,
     )

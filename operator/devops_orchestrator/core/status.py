@@ -45,6 +45,7 @@ STATUS_KEYS = frozenset(
         "completedAt",
         "retryToken",
         "workersSummary",
+        "usage",
     }
 )
 
@@ -408,6 +409,7 @@ class StatusParts:
     completed_at: str | None
     retry_token: Any
     planned: bool = True
+    usage: dict[str, Any] | None = None  # what the task spent on model calls (core.spend)
 
 
 def render_status(
@@ -450,6 +452,7 @@ def render_status(
         "completedAt": parts.completed_at if final else None,
         "retryToken": parts.retry_token,
         "workersSummary": ",".join(s.name.removesuffix("-worker") for s in parts.workers),
+        "usage": parts.usage,
     }
 
 

@@ -85,6 +85,8 @@ class Conversation:
 
     def __post_init__(self) -> None:
         self.max_tokens = self.limits.max_output_tokens
+        # The first turn writes the whole prompt: the tools and the system prompt too.
+        self.added_chars = len(self.system) + len(json.dumps(list(self.tools), default=str))
         self.transcript.record(
             "system", model=self.model, system=self.system, tools=[t["name"] for t in self.tools]
         )
@@ -112,24 +114,32 @@ class Conversation:
     def remaining(self) -> float:
         return self.limits.deadline - self.clock()
 
-    def next_turn(self) -> TokenUsage:
-        """What the next turn will likely cost: the last prompt read from the cache, what
-        was added since written to it, and as much output as last time."""
-        added = self.added_chars // 4 + NEXT_TURN_MARGIN_TOKENS
-        usage = TokenUsage(
-            output_tokens=self.last_turn.output_tokens,
-            cache_read_tokens=self.last_input_tokens,
-            cache_write_tokens=added,
-        )
+    def _priced(self, usage: TokenUsage) -> TokenUsage:
         return usage.model_copy(update={"cost_usd": cost_usd(usage, self.price)})
+
+    def projected(self) -> TokenUsage:
+        """The spend after the next turn and one more (the forced submit): each reads the
+        prompt before it from the cache and writes what is new, and outputs as much as
+        the last turn did."""
+        out = self.last_turn.output_tokens
+        new = self.added_chars // 4 + NEXT_TURN_MARGIN_TOKENS
+        after_next = self.last_input_tokens + new + out
+        following = TokenUsage(
+            output_tokens=out,
+            cache_read_tokens=after_next,
+            cache_write_tokens=NEXT_TURN_MARGIN_TOKENS,
+        )
+        upcoming = TokenUsage(
+            output_tokens=out, cache_read_tokens=self.last_input_tokens, cache_write_tokens=new
+        )
+        return self.usage.plus(self._priced(upcoming)).plus(self._priced(following))
 
     def limit_reached(self) -> str | None:
         """The budget that calls for the result now: turns, tokens, cost or time. For
         tokens and cost, now means when a turn after the next would no longer fit: the
         next turn, the forced submit, must itself stay within the budget."""
         limits = self.limits
-        upcoming = self.next_turn()
-        projected = self.usage.plus(upcoming).plus(upcoming) if self.turns else self.usage
+        projected = self.projected()
         if self.turns >= limits.max_turns:
             return "turns"
         if (
