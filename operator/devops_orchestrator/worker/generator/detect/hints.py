@@ -14,7 +14,9 @@ _VERSION = re.compile(
     re.IGNORECASE,
 )
 _ENTRY = re.compile(r"\bentry\s*point\s*[:=]\s*([\w./:-]+)", re.IGNORECASE)
-_PACKAGE_MANAGER = re.compile(r"\bpackage\s+manager\s*[:=]\s*(npm|yarn|pnpm)\b", re.IGNORECASE)
+_PACKAGE_MANAGER = re.compile(
+    r"\bpackage\s+manager\s*[:=]\s*(npm|yarn|pnpm|bun)\b", re.IGNORECASE
+)
 _HEALTH = re.compile(
     r"\bhealth\s*(?:check|endpoint|path)?\s*(?:[:=]|at|on)\s*(/[\w./-]*)", re.IGNORECASE
 )
@@ -117,7 +119,7 @@ def _from_context(hints: Hints, context: dict[str, Any]) -> None:
     hints.language_version = version or hints.language_version
     hints.entry = text("entry_point", "entrypoint", "entry") or hints.entry
     manager = text("package_manager").lower()
-    if manager in ("npm", "yarn", "pnpm"):
+    if manager in ("npm", "yarn", "pnpm", "bun"):
         hints.package_manager = manager
     hints.health_path = text("health_path", "health_endpoint", "health_check") or hints.health_path
     hints.project_type = text("project_type", "language", "stack")
