@@ -14,9 +14,7 @@ _VERSION = re.compile(
     re.IGNORECASE,
 )
 _ENTRY = re.compile(r"\bentry\s*point\s*[:=]\s*([\w./:-]+)", re.IGNORECASE)
-_PACKAGE_MANAGER = re.compile(
-    r"\bpackage\s+manager\s*[:=]\s*(npm|yarn|pnpm|bun)\b", re.IGNORECASE
-)
+_PACKAGE_MANAGER = re.compile(r"\bpackage\s+manager\s*[:=]\s*(npm|yarn|pnpm|bun)\b", re.IGNORECASE)
 _HEALTH = re.compile(
     r"\bhealth\s*(?:check|endpoint|path)?\s*(?:[:=]|at|on)\s*(/[\w./-]*)", re.IGNORECASE
 )
