@@ -49,7 +49,7 @@ def test_pipeline_example_runs_docker_then_infra_then_ci(
     assert result["status"] == "completed"
     assert result["workers_used"] == ["docker-worker", "infra-worker", "ci-worker"]
     assert set(result["details"]) == {"docker-worker", "infra-worker", "ci-worker"}
-    assert "Dockerfile" in result["files_created"]
+    assert "/workspace/Dockerfile" in result["files_created"]  # named under context.workspace
     assert len(result["files_created"]) == len(set(result["files_created"]))
     assert all(w["phase"] == "Succeeded" for w in status["workers"])
 
