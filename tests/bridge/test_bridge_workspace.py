@@ -146,3 +146,20 @@ def test_a_repository_from_the_network_becomes_a_git_workspace(
     pushed = git("--git-dir", str(bare_repo), "ls-tree", "-r", "--name-only", branch).split()
     assert "Dockerfile" in pushed and "package.json" in pushed  # beside the app it cloned
     assert "artifacts" not in output  # the files reached the network through git
+
+
+def test_a_task_that_cannot_wait_fails_with_who_holds_the_workspace(
+    stack: Stack, producer: Producer, shared_root: Path
+) -> None:
+    shared_operator(stack, DEVOPS_WORKSPACE_WAIT_SECONDS="0")  # give up at once
+    context = {"workspace": "/workspace/services/api", "e2e": {"sleep": {"docker-worker": 60}}}
+    first = producer.submit(make_task(DESCRIPTION, context=context))
+    wait_for("the first task's worker", lambda: stack.job_count() == 1, 60)
+    second = producer.submit(make_task(DESCRIPTION, context=context))
+    result = producer.wait([second], timeout=60)[second]
+    assert result["status"] == "failed"
+    holder = next(name for name in stack.dt_names() if name.endswith(first))
+    expected = f"gave up waiting for the workspace /workspace/services/api: {holder} was still"
+    assert result["error"].startswith(expected), result["error"]
+    assert stack.job_count() == 1  # the second task never wrote
+    assert producer.result(first)["status"] not in ("completed", "failed")  # still at work
