@@ -62,6 +62,9 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
     stream_error: dict[str, Any] | None = None  # an error event in the middle of a stream
     usage: tuple[int, int] | None = None  # (input, output) reported instead of counted
+    # A model that keeps working: this reply (one tool call) is served again and again
+    # until a request forces `until_forced`'s tool; that request gets `until_forced`.
+    until_forced: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -303,6 +306,30 @@ class MessagesAPIServer:
         (a non-streaming request gets the matching HTTP error instead)."""
         self._push(Reply(stream_error=error_body(error_type, message)))
 
+    def reply_until_forced(
+        self, name: str, tool_input: dict[str, Any], submission: dict[str, Any]
+    ) -> None:
+        """The model calls `name` turn after turn until a request forces submit_result
+        (a budget or a limit reached), then submits `submission`."""
+        use = tool_use_block(name, tool_input, "")
+        final = tool_use_block(SUBMIT_TOOL, submission, "")
+        self._push(Reply([use], stop_reason="tool_use", until_forced=final))
+
+    def _next_reply(self, choice: Any) -> Reply | None:
+        """The next scripted reply (the lock is held); a working loop stays first until
+        forced, each of its calls with a new id."""
+        if not self._replies:
+            return None
+        reply = self._replies[0]
+        if reply.until_forced is None:
+            return self._replies.pop(0)
+        forced = isinstance(choice, dict) and choice.get("name") == reply.until_forced["name"]
+        block = reply.until_forced if forced else reply.content[0]
+        if forced:
+            self._replies.pop(0)
+        fresh = {**block, "id": self.new_tool_id()}
+        return Reply([fresh], stop_reason="tool_use")
+
     @property
     def pending(self) -> int:
         """Scripted replies not yet served."""
@@ -353,7 +380,7 @@ class MessagesAPIServer:
         if problem is not None:
             return self._error(problem, request_id)
         with self._lock:
-            reply = self._replies.pop(0) if self._replies else None
+            reply = self._next_reply(parsed.get("tool_choice"))
         if reply is None:
             problem = ApiProblem(400, "invalid_request_error", "fake: the script is exhausted")
             return self._error(problem, request_id)

@@ -184,3 +184,28 @@ def test_a_passed_deadline_fails_before_any_request(
     with pytest.raises(EngineError, match="deadline has passed"):
         make_engine().run(late, definition, workspace)
     assert messages_api.requests == []
+
+
+@pytest.mark.parametrize("budget", [TaskBudget(max_cost_usd=0.012), TaskBudget(max_tokens=9000)])
+def test_a_model_that_never_stops_stays_within_the_budget(
+    budget: TaskBudget,
+    messages_api: MessagesAPIServer,
+    make_engine: EngineFactory,
+    workspace: Path,
+    definition: AgentDefinition,
+    briefing: Briefing,
+) -> None:
+    messages_api.reply_until_forced("Glob", {"pattern": "*"}, {"summary": "stopped"})
+
+    result = make_engine().run(
+        briefing.model_copy(update={"budget": budget}), definition, workspace
+    )
+
+    usage = result.usage
+    assert usage is not None and len(messages_api.requests) > 3  # it did work for a while
+    assert result.budget_exceeded in ("cost", "tokens")
+    if budget.max_cost_usd is not None:
+        assert usage.cost_usd <= budget.max_cost_usd
+    if budget.max_tokens is not None:
+        assert usage.total_tokens <= budget.max_tokens
+    assert messages_api.requests[-1].body["tool_choice"] == FORCED
