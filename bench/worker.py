@@ -1,8 +1,9 @@
 """The worker command of benchmark runs (`DEVOPS_WORKER_COMMAND`), run inside each pod.
 
 A task whose context holds `{"bench": {"sleep": S}}` gets a worker that sleeps S seconds
-and stores a valid result in the result ConfigMap (the format of `worker/artifacts.py`,
-written through `worker/store.py`), so throughput measures orchestration, not generation.
+and reports a valid result the way the real worker does (the frame of `worker/store.py`
+that ends its log, stored by the operator), so throughput measures orchestration, not
+generation.
 Any other task runs the real worker (`python -m devops_orchestrator.worker`), unchanged."""
 
 from __future__ import annotations
@@ -20,17 +21,20 @@ def main() -> int:
         os.execv(sys.executable, [sys.executable, "-m", "devops_orchestrator.worker"])
     time.sleep(float(bench.get("sleep", 0)))
 
+    from pathlib import Path
+
     from devops_orchestrator.models import Briefing, WorkerResult
     from devops_orchestrator.worker import store
-    from devops_orchestrator.worker.artifacts import build_result_configmap
 
     briefing = Briefing.model_validate_json(briefing_json)
     result = WorkerResult(
         summary=f"{briefing.worker}: slept {bench.get('sleep', 0)} s", engine="bench"
     )
-    if store.in_cluster(briefing):
-        store.ensure_configmap(store.load_api(), build_result_configmap(briefing, result, None))
-    print(result.model_dump_json(exclude_none=True))
+    report = store.render_report(
+        briefing, result, None, 0, workspace=Path("."), artifacts_max_bytes=0
+    )
+    print(result.model_dump_json(exclude_none=True), flush=True)
+    store.write_report(report)
     return 0
 
 

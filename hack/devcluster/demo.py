@@ -125,12 +125,18 @@ def write_local_overlay(
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
         "resources": [relative],
+        "secretGenerator": [
+            {
+                "name": "devops-orchestrator-redis",
+                "behavior": "merge",
+                "literals": [f"DEVOPS_REDIS_URL={redis_url}"],
+            }
+        ],
         "configMapGenerator": [
             {
                 "name": "devops-orchestrator-config",
                 "behavior": "merge",
                 "literals": [
-                    f"DEVOPS_REDIS_URL={redis_url}",
                     f"DEVOPS_SHARED_WORKSPACE_CLAIM={NETWORK_CLAIM}",
                     f"DEVOPS_SHARED_WORKSPACE_ROOT={NETWORK_ROOT}",
                     f"DEVOPS_METRICS_PORT={metrics_port}",

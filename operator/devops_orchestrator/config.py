@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     git_allow_file_urls: bool = Field(
         default=False, description="Allow file:// and local-path git workspace URLs"
     )
+    git_credentials_refused: str = Field(
+        default="", description="Set by the operator: why the task's git credentials are refused"
+    )
     artifacts_max_bytes: int = Field(default=900 * 1024, ge=0, description="Artifacts cap")
     validator_timeout_seconds: float = Field(default=120.0, gt=0, description="Per validator run")
     checkov_enabled: bool = Field(

@@ -26,7 +26,7 @@ from typing import Any, cast
 import kopf
 
 from devops_orchestrator import metrics
-from devops_orchestrator.adapters import jobs, results, tasks
+from devops_orchestrator.adapters import git_credentials, jobs, results, tasks
 from devops_orchestrator.adapters.errors import PermanentError, RetryableError
 from devops_orchestrator.config import RECONCILE_CONFLICT_REPEATS, get_settings
 from devops_orchestrator.core.decide import decide
@@ -75,7 +75,7 @@ def run_pass(
     meta = task["metadata"]
     uid: str = meta["uid"]
     owned = jobs.list_owned_jobs(namespace, name, uid)
-    stored = results.read_results(namespace, name, uid)
+    stored = results.read_results(namespace, name, uid, owned)
     errors = jobs.read_crash_messages(namespace, owned, stored.errors)
     settings = get_settings()
     observation = build_observation(
@@ -97,7 +97,12 @@ def run_pass(
     created: list[str] = []
     for job in decision.create:
         manifest = render_job(
-            job, task_name=name, task_uid=uid, namespace=namespace, config=job_config
+            job,
+            task_name=name,
+            task_uid=uid,
+            namespace=namespace,
+            config=job_config,
+            git_credentials_refused=git_credentials.refusal(namespace, job.briefing),
         )
         if jobs.ensure_job(namespace, manifest):
             created.append(job.job_name)

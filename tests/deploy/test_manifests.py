@@ -3,6 +3,8 @@ least-privilege RBAC. The server-side checks are in test_manifests_server.py."""
 
 from __future__ import annotations
 
+import base64
+import ipaddress
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +36,6 @@ OPERATOR_RULES = {
     (c.GROUP, "devopstasks/finalizers"): {"update"},
     ("batch", "jobs"): {"get", "list", "watch", "create", "delete"},
     ("", "pods"): {"get", "list", "watch"},
-    ("", "pods/log"): {"get"},
-    ("", "configmaps"): {"get", "list", "watch", "create", "update", "patch", "delete"},
     ("", "events"): {"create", "patch"},
     ("events.k8s.io", "events"): {"create", "patch"},
     ("kopf.dev", "clusterkopfpeerings"): {"get", "list", "watch", "patch"},
@@ -61,6 +61,11 @@ def _rules(role: dict[str, Any]) -> dict[tuple[str, str], set[str]]:
 
 def _deployment(objects: list[dict[str, Any]]) -> dict[str, Any]:
     return find(objects, "Deployment", "devops-orchestrator")
+
+
+def _redis_url(objects: list[dict[str, Any]]) -> str:
+    secret = find_prefixed(objects, "Secret", "devops-orchestrator-redis-")
+    return base64.b64decode(secret["data"]["DEVOPS_REDIS_URL"]).decode()
 
 
 def _config(objects: list[dict[str, Any]]) -> dict[str, str]:
@@ -105,20 +110,38 @@ def test_operator_rbac_is_exactly_what_it_uses(objects: list[dict[str, Any]]) ->
     assert "delete" not in _rules(leases)[("coordination.k8s.io", "leases")]
 
 
-def test_workers_may_only_write_configmaps_in_their_namespace(
+def test_workers_hold_no_rights_and_the_operator_acts_in_task_namespaces_only(
     objects: list[dict[str, Any]], kubectl_bin: Path
 ) -> None:
-    role = find(objects, "Role", "devops-worker")
-    assert _rules(role) == {("", "configmaps"): {"get", "create", "update", "patch"}}
-    binding = find(objects, "RoleBinding", "devops-worker")
-    assert binding["roleRef"] == {
-        "apiGroup": "rbac.authorization.k8s.io",
-        "kind": "Role",
-        "name": "devops-worker",
+    """Workers call no API: no Role, no token. What touches data in a task namespace
+    (worker logs, result ConfigMaps, a Secret's labels) is bound there, not cluster-wide."""
+    account = find(objects, "ServiceAccount", Settings().worker_service_account)
+    assert account["automountServiceAccountToken"] is False
+    bound = {
+        o["roleRef"]["name"] for o in objects if o["kind"] in ("RoleBinding", "ClusterRoleBinding")
     }
-    assert [s["name"] for s in binding["subjects"]] == [Settings().worker_service_account]
+    assert all(
+        o["kind"] not in ("Role", "RoleBinding") or "worker" not in o["metadata"]["name"]
+        for o in objects
+    )
+    assert bound == {
+        "devops-orchestrator",
+        "devops-orchestrator-leases",
+        "devops-orchestrator-tasks",
+    }
+    assert _rules(find(objects, "ClusterRole", "devops-orchestrator-tasks")) == {
+        ("", "pods/log"): {"get"},
+        ("", "configmaps"): {"get", "list", "create", "update"},
+        ("", "secrets"): {"get"},
+    }
+    worker_objects = render(kubectl_bin, MANIFESTS / "worker")
+    binding = find(worker_objects, "RoleBinding", "devops-orchestrator-tasks")
+    assert binding["roleRef"]["kind"] == "ClusterRole"
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "devops-orchestrator", "namespace": NAMESPACE}
+    ]
     # manifests/worker carries no namespace: `kubectl apply -k manifests/worker -n NS`.
-    for obj in render(kubectl_bin, MANIFESTS / "worker"):
+    for obj in worker_objects:
         assert "namespace" not in obj["metadata"], obj["metadata"]
 
 
@@ -177,8 +200,9 @@ def test_operator_deployment(objects: list[dict[str, Any]]) -> None:
     assert env["ANTHROPIC_API_KEY"]["valueFrom"] == {
         "secretKeyRef": {"name": "anthropic-api-key", "key": "ANTHROPIC_API_KEY", "optional": True}
     }
-    [env_from] = container["envFrom"]
-    assert env_from["configMapRef"]["name"].startswith("devops-orchestrator-config-")
+    config, redis = container["envFrom"]
+    assert config["configMapRef"]["name"].startswith("devops-orchestrator-config-")
+    assert redis["secretRef"]["name"].startswith("devops-orchestrator-redis-")
 
 
 def test_configmap_holds_only_real_settings(objects: list[dict[str, Any]]) -> None:
@@ -190,7 +214,8 @@ def test_configmap_holds_only_real_settings(objects: list[dict[str, Any]]) -> No
     )
     assert settings.worker_image == IMAGE
     assert settings.peering == "devops-orchestrator"
-    assert settings.redis_url == ""
+    assert settings.redis_url == "" and "DEVOPS_REDIS_URL" not in data
+    assert _redis_url(objects) == ""  # the URL may hold a password: a Secret
     assert data["DEVOPS_ANTHROPIC_SECRET_NAME"] == "anthropic-api-key"
 
 
@@ -214,7 +239,17 @@ def test_metrics_service_pdb_and_network_policies(objects: list[dict[str, Any]])
         c.LABEL_MANAGED_BY: c.MANAGED_BY,
         c.LABEL_COMPONENT: "worker",
     }
-    assert workers["policyTypes"] == ["Ingress"] and "ingress" not in workers
+    assert workers["policyTypes"] == ["Ingress", "Egress"] and "ingress" not in workers
+    dns, public = workers["egress"]
+    assert {p["port"] for p in dns["ports"]} == {53}
+    assert {p["port"] for p in public["ports"]} == {443, 22}
+    blocks = [peer["ipBlock"] for peer in public["to"]]
+    assert {b["cidr"] for b in blocks} == {"0.0.0.0/0", "::/0"}
+    ipv4 = next(b for b in blocks if b["cidr"] == "0.0.0.0/0")
+    metadata = ipaddress.ip_address("169.254.169.254")
+    assert any(metadata in ipaddress.ip_network(cut) for cut in ipv4["except"])
+    for private in ("10.96.0.1", "172.20.0.5", "192.168.1.1", "127.0.0.1"):
+        assert any(ipaddress.ip_address(private) in ipaddress.ip_network(c) for c in ipv4["except"])
 
 
 def test_set_image_moves_operator_and_workers_together(kubectl_bin: Path, tmp_path: Path) -> None:
@@ -238,7 +273,7 @@ def test_with_redis_overlay_brings_redis_and_points_the_operator_at_it(
     kubectl_bin: Path,
 ) -> None:
     objects = render(kubectl_bin, MANIFESTS / "overlays" / "with-redis")
-    assert _config(objects)["DEVOPS_REDIS_URL"] == "redis://redis:6379/0"
+    assert _redis_url(objects) == "redis://redis:6379/0"
     redis = find(objects, "Deployment", "redis")
     [container] = iter_containers(redis)
     assert container["command"][:3] == ["redis-server", "--port", "6379"]
@@ -254,5 +289,5 @@ def test_local_overlay_runs_one_replica_against_loopback_redis(kubectl_bin: Path
     objects = render(kubectl_bin, MANIFESTS / "overlays" / "local")
     assert _deployment(objects)["spec"]["replicas"] == 1
     data = _config(objects)
-    assert data["DEVOPS_REDIS_URL"].startswith("redis://127.0.0.1:")
+    assert _redis_url(objects).startswith("redis://127.0.0.1:")
     assert float(data["DEVOPS_RECHECK_INTERVAL_SECONDS"]) <= 1

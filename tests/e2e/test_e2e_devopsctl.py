@@ -16,7 +16,6 @@ from kubernetes import client
 
 from devops_orchestrator.models import Briefing
 from devops_orchestrator.worker.artifacts import build_artifacts_configmap
-from devops_orchestrator.worker.store import ensure_configmap
 from e2e.operator_process import OperatorProcess, free_port
 from e2e.taskutil import Tasks
 
@@ -102,7 +101,8 @@ def test_get_and_artifacts_of_a_real_task(
 def test_artifacts_reproduces_the_worker_format(
     cluster: Any, kube_api: client.ApiClient, namespace: str, tmp_path: Path
 ) -> None:
-    """Nested paths, odd characters and binary content, stored by the worker's own code."""
+    """Nested paths, odd characters and binary content, in the worker's own format (the
+    operator stores what the worker's frame carries as is)."""
     files = {
         "Dockerfile": b"FROM node:20-alpine\n",
         ".github/workflows/ci.yml": b"name: ci\non: [push]\n",
@@ -119,7 +119,7 @@ def test_artifacts_reproduces_the_worker_format(
     )
     body, truncated = build_artifacts_configmap(briefing, files, 900 * 1024)
     assert truncated == [] and "binaryData" in body
-    ensure_configmap(client.CoreV1Api(kube_api), body)
+    client.CoreV1Api(kube_api).create_namespaced_config_map(namespace, body)
 
     out = tmp_path / "out"
     fetched = devopsctl(

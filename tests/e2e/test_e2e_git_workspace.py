@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from devops_orchestrator.core.jobs import RUN_AS_USER
+from devops_orchestrator.core.jobs import GIT_CREDENTIALS_LABEL, RUN_AS_USER
 from e2e.operator_process import OperatorProcess, real_worker_settings
 from e2e.taskutil import Tasks
 
@@ -75,7 +75,10 @@ def test_worker_pushes_its_files_on_the_task_branch(
     core.create_namespaced_secret(
         tasks.namespace,
         client.V1Secret(
-            metadata=client.V1ObjectMeta(name="git-credentials"),
+            metadata=client.V1ObjectMeta(
+                name="git-credentials",
+                labels={GIT_CREDENTIALS_LABEL: "true"},  # opt-in
+            ),
             string_data={"username": "x-access-token", "password": GIT_TOKEN},
         ),
     )

@@ -19,7 +19,7 @@ import pytest
 import redis
 from kubernetes import client
 
-from devops_orchestrator.core.jobs import RUN_AS_USER
+from devops_orchestrator.core.jobs import GIT_CREDENTIALS_LABEL, RUN_AS_USER
 from e2e.taskutil import wait_for
 from fakes.messages_api import MessagesAPIServer, presented_key
 from fixtures_stack import Stack
@@ -78,7 +78,10 @@ def create_secrets(core: client.CoreV1Api, namespace: str) -> None:
     core.create_namespaced_secret(
         namespace,
         client.V1Secret(
-            metadata=client.V1ObjectMeta(name="git-token"),
+            metadata=client.V1ObjectMeta(
+                name="git-token",
+                labels={GIT_CREDENTIALS_LABEL: "true"},  # opt-in
+            ),
             string_data={"username": "x-access-token", "token": GIT_TOKEN},
         ),
     )

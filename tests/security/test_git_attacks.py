@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from devops_orchestrator.models import GitWorkspace
+from devops_orchestrator.config import get_settings
+from devops_orchestrator.models import Briefing, GitWorkspace, WorkspaceSpec
 from devops_orchestrator.worker.gitops import (
     GitCredentials,
     GitError,
@@ -18,6 +19,7 @@ from devops_orchestrator.worker.gitops import (
     commit_and_push,
     minimal_env,
 )
+from devops_orchestrator.worker.runner import run_worker
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -159,3 +161,23 @@ def test_git_runs_with_a_minimal_environment(
         "GIT_CONFIG_NOSYSTEM",
         "GIT_TERMINAL_PROMPT",
     }
+
+
+def test_a_secret_not_labelled_for_git_is_never_used(
+    tmp_path: Path, remote: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The operator renders no credentials for an unlabelled Secret and tells the worker
+    why; the worker fails with that reason before any git command."""
+    monkeypatch.setenv("DEVOPS_GIT_CREDENTIALS_REFUSED", "the Secret 'db' is not marked")
+    monkeypatch.setenv("DEVOPS_GIT_ALLOW_FILE_URLS", "true")
+    get_settings.cache_clear()
+    spec = WorkspaceSpec(git=GitWorkspace(url=f"file://{remote}", credentialsSecret="db"))
+    briefing = Briefing(
+        task_name="t", namespace="ns", worker="docker-worker", description="x", workspace=spec
+    )
+    try:
+        with pytest.raises(GitError, match="'db' is not marked"):
+            run_worker(briefing, tmp_path / "ws")
+    finally:
+        get_settings.cache_clear()
+    assert not (tmp_path / "ws" / ".git").exists()

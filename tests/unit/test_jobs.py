@@ -10,7 +10,9 @@ from devops_orchestrator import constants as c
 from devops_orchestrator.config import Settings
 from devops_orchestrator.core.decision import JobToCreate
 from devops_orchestrator.core.jobs import (
+    GIT_CREDENTIALS_LABEL,
     JobConfig,
+    build_git_credentials_refusal,
     build_job_config,
     build_job_name,
     build_task_label_value,
@@ -170,3 +172,29 @@ def test_secrets_reach_the_worker_as_secret_refs_and_only_where_needed() -> None
     rendered = render_job(generator, task_name="t", task_uid="u", namespace="ns", config=CONFIG)
     names = {e["name"] for e in rendered["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert "ANTHROPIC_API_KEY" not in names and "GIT_TOKEN" in names
+
+
+def test_git_credentials_need_the_opt_in_label() -> None:
+    """A task may name any Secret; only one labelled for it becomes git credentials."""
+    assert build_git_credentials_refusal("creds", {GIT_CREDENTIALS_LABEL: "true"}) is None
+    assert "does not exist" in (build_git_credentials_refusal("creds", None) or "")
+    refused = build_git_credentials_refusal("anthropic-api-key", {"app": "x"})
+    assert refused is not None and f"{GIT_CREDENTIALS_LABEL}=true" in refused
+
+    git = WorkspaceSpec(git=GitWorkspace(url="https://h/a.git", credentials_secret="db-password"))
+    rendered = render_job(
+        _job(git),
+        task_name="t",
+        task_uid="u",
+        namespace="ns",
+        config=CONFIG,
+        git_credentials_refused=refused,
+    )
+    env = {e["name"]: e for e in rendered["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert not {"GIT_USERNAME", "GIT_PASSWORD", "GIT_TOKEN"} & set(env)
+    assert env["DEVOPS_GIT_CREDENTIALS_REFUSED"]["value"] == refused
+
+
+def test_workers_get_no_service_account_token() -> None:
+    pod = render_job(_job(), task_name="t", task_uid="u", namespace="ns", config=CONFIG)
+    assert pod["spec"]["template"]["spec"]["automountServiceAccountToken"] is False

@@ -24,6 +24,10 @@ TMP_SIZE_LIMIT = "512Mi"
 EPHEMERAL_STORAGE_REQUEST = "256Mi"
 EPHEMERAL_STORAGE_LIMIT = "3Gi"
 # Keys of a git credentials Secret, and the variables the worker reads them from.
+# A Secret is handed to workers as git credentials only when its owner opted in with this
+# label: a task (anyone who may create one) must not be able to name any Secret.
+GIT_CREDENTIALS_LABEL = f"{c.GROUP}/git-credentials"
+GIT_CREDENTIALS_REFUSED_ENV = "DEVOPS_GIT_CREDENTIALS_REFUSED"
 GIT_SECRET_KEYS = (
     ("GIT_USERNAME", "username"),
     ("GIT_PASSWORD", "password"),
@@ -134,8 +138,27 @@ def build_job_labels(task_name: str, worker: str, attempt: int) -> dict[str, str
     }
 
 
+def build_git_credentials_refusal(name: str, labels: dict[str, str] | None) -> str | None:
+    """Why the Secret `name` (with `labels`; None: it does not exist) may not be used as
+    git credentials, or None when it may."""
+    if labels is None:
+        return f"the git credentials Secret {name!r} does not exist"
+    if labels.get(GIT_CREDENTIALS_LABEL) != "true":
+        return (
+            f"the Secret {name!r} is not marked for use as git credentials: "
+            f"label it {GIT_CREDENTIALS_LABEL}=true"
+        )
+    return None
+
+
 def render_job(
-    job: JobToCreate, *, task_name: str, task_uid: str, namespace: str, config: JobConfig
+    job: JobToCreate,
+    *,
+    task_name: str,
+    task_uid: str,
+    namespace: str,
+    config: JobConfig,
+    git_credentials_refused: str | None = None,
 ) -> dict[str, Any]:
     """The batch/v1 Job manifest for one worker attempt.
 
@@ -166,17 +189,22 @@ def render_job(
             "ttlSecondsAfterFinished": config.ttl_seconds,
             "template": {
                 "metadata": {"labels": dict(labels)},
-                "spec": _render_pod_spec(job, config),
+                "spec": _render_pod_spec(job, config, git_credentials_refused),
             },
         },
     }
 
 
-def _render_pod_spec(job: JobToCreate, config: JobConfig) -> dict[str, Any]:
+def _render_pod_spec(
+    job: JobToCreate, config: JobConfig, git_credentials_refused: str | None
+) -> dict[str, Any]:
     mounts, volumes = _render_volumes(job)
     return {
         "restartPolicy": "Never",
         "serviceAccountName": config.service_account,
+        # The worker calls no API: its result travels in its log (core.result_frame).
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,  # no other Service's address in its environment
         "securityContext": {
             "runAsNonRoot": True,
             "runAsUser": RUN_AS_USER,
@@ -190,7 +218,7 @@ def _render_pod_spec(job: JobToCreate, config: JobConfig) -> dict[str, Any]:
                 "image": config.image,
                 "imagePullPolicy": config.image_pull_policy,
                 "command": list(config.command),
-                "env": _render_env(job, config),
+                "env": _render_env(job, config, git_credentials_refused),
                 "resources": {
                     "requests": {
                         "cpu": config.cpu_request,
@@ -227,7 +255,9 @@ def _secret_env(name: str, secret: str, key: str) -> dict[str, Any]:
     return {"name": name, "valueFrom": {"secretKeyRef": ref}}
 
 
-def _render_env(job: JobToCreate, config: JobConfig) -> list[dict[str, Any]]:
+def _render_env(
+    job: JobToCreate, config: JobConfig, git_credentials_refused: str | None
+) -> list[dict[str, Any]]:
     """Secrets as variables the worker takes out of its environment before any tool
     runs (never as files a tool could read): the API key only for an engine that may
     use it, the git credentials only for a git workspace that names them."""
@@ -243,7 +273,9 @@ def _render_env(job: JobToCreate, config: JobConfig) -> list[dict[str, Any]]:
             _secret_env("ANTHROPIC_API_KEY", config.anthropic_secret_name, "ANTHROPIC_API_KEY")
         )
     spec = job.briefing.workspace
-    if spec is not None and spec.git is not None and spec.git.credentials_secret:
+    if git_credentials_refused:  # the worker fails with this reason, before any git
+        env.append({"name": GIT_CREDENTIALS_REFUSED_ENV, "value": git_credentials_refused})
+    elif spec is not None and spec.git is not None and spec.git.credentials_secret:
         secret = spec.git.credentials_secret
         env += [_secret_env(name, secret, key) for name, key in GIT_SECRET_KEYS]
     return env

@@ -19,12 +19,8 @@ from pydantic import ValidationError
 
 from devops_orchestrator.config import get_settings
 from devops_orchestrator.definitions import DefinitionError
-from devops_orchestrator.models import Briefing, Issue, Severity, WorkerResult
-from devops_orchestrator.worker.artifacts import (
-    artifacts_configmap_name,
-    build_artifacts_configmap,
-    build_result_configmap,
-)
+from devops_orchestrator.models import Briefing, WorkerResult
+from devops_orchestrator.worker import store
 from devops_orchestrator.worker.engine import EngineError
 from devops_orchestrator.worker.gitops import GitError, redact
 from devops_orchestrator.worker.runner import run_worker
@@ -64,45 +60,25 @@ def store_outcome(
     briefing: Briefing,
     result: WorkerResult | None,
     error: str | None,
+    exit_code: int,
     failure: EngineError | None = None,
-) -> None:
-    """In a cluster, write the artifacts (non-git workspaces) and the result ConfigMaps
-    (with the engine's transcript, and a failed attempt's usage)."""
-    from devops_orchestrator.worker import store
-
-    if not store.in_cluster(briefing):
-        return
-    api = store.load_api()
-    if (
-        result is not None
-        and result.git_commit is None
-        and (result.files_created or result.files_modified)
-    ):
-        workspace = Path(get_settings().workspace_dir)
-        paths = result.files_created + result.files_modified
-        files = {p: (workspace / p).read_bytes() for p in paths if (workspace / p).is_file()}
-        body, truncated = build_artifacts_configmap(
-            briefing, files, get_settings().artifacts_max_bytes
-        )
-        store.ensure_configmap(api, body)
-        result.artifacts_configmap = artifacts_configmap_name(briefing)
-        result.artifacts_truncated = truncated
-        result.issues += [
-            Issue(
-                severity=Severity.WARNING,
-                validator="artifacts",
-                rule="truncated",
-                file=path,
-                message=f"{path} is not in {result.artifacts_configmap}: size cap reached",
-            )
-            for path in truncated
-        ]
+) -> str:
+    """In a cluster, the report for the operator, to write last on stdout (see store):
+    with the engine's transcript, and a failed attempt's usage."""
+    settings = get_settings()
     transcript = result._transcript if result is not None else ""
-    usage = failure.usage if failure is not None else None
     if failure is not None:
         transcript = failure.transcript
-    body = build_result_configmap(briefing, result, error, transcript=transcript, usage=usage)
-    store.ensure_configmap(api, body)
+    return store.render_report(
+        briefing,
+        result,
+        error,
+        exit_code,
+        workspace=Path(settings.workspace_dir),
+        artifacts_max_bytes=settings.artifacts_max_bytes,
+        transcript=transcript,
+        usage=failure.usage if failure is not None else None,
+    )
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -149,18 +125,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(redact(traceback.format_exc(), hidden), file=sys.stderr)
         return _fail(briefing, redact(f"unexpected {type(exc).__name__}: {exc}", hidden))
     try:
-        store_outcome(briefing, result, None)
+        report = store_outcome(briefing, result, None, EXIT_OK)
     except Exception as exc:
         print(f"devops-worker: error: cannot store the result: {redact(str(exc))}", file=sys.stderr)
         return EXIT_FAILED
-    print(result.model_dump_json(exclude_none=True))
+    print(result.model_dump_json(exclude_none=True), flush=True)
+    store.write_report(report)
     return EXIT_OK
 
 
 def _fail(briefing: Briefing, error: str, failure: EngineError | None = None) -> int:
-    print(f"devops-worker: error: {briefing.worker} failed: {error}", file=sys.stderr)
+    print(f"devops-worker: error: {briefing.worker} failed: {error}", file=sys.stderr, flush=True)
     try:
-        store_outcome(briefing, None, error, failure)
+        store.write_report(store_outcome(briefing, None, error, EXIT_FAILED, failure))
     except Exception as exc:
         print(
             f"devops-worker: error: cannot store the failure: {redact(str(exc))}", file=sys.stderr

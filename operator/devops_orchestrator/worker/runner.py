@@ -13,7 +13,7 @@ from devops_orchestrator.definitions import get_definition
 from devops_orchestrator.models import Briefing, EngineName, Issue, WorkerResult
 from devops_orchestrator.worker.engine import Engine
 from devops_orchestrator.worker.generator import GeneratorEngine
-from devops_orchestrator.worker.gitops import GitRepo, clone, commit_and_push
+from devops_orchestrator.worker.gitops import GitError, GitRepo, clone, commit_and_push
 from devops_orchestrator.worker.secrets import WorkerSecrets, read_secrets
 from devops_orchestrator.worker.snapshot import diff_snapshots, take_snapshot
 from devops_orchestrator.worker.validators import validate_files
@@ -34,6 +34,9 @@ def prepare_workspace(
     path = Path(directory or get_settings().workspace_dir)
     spec = briefing.workspace
     if spec is not None and spec.git is not None:
+        refused = get_settings().git_credentials_refused
+        if refused:
+            raise GitError(refused)
         credentials = (secrets or read_secrets(os.environ)).git
         allow_file = get_settings().git_allow_file_urls
         repo = clone(
