@@ -23,7 +23,6 @@ from devops_orchestrator.worker.artifacts import (
     build_artifacts_configmap,
 )
 
-
 # A ConfigMap holds at most 1 MiB: the result, the transcript's tail and the usage fit.
 TRANSCRIPT_MAX_CHARS = 600 * 1024
 

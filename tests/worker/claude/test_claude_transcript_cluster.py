@@ -1,6 +1,7 @@
-"""The real worker process runs the claude engine against the strict stand-in and stores
-its redacted transcript beside its result; a failed attempt stores its usage too;
-`devopsctl transcript` shows both (real API server)."""
+"""The real worker process runs the claude engine against the strict stand-in and hands
+its redacted transcript over beside its result (the frame ending its output, stored here
+as the operator stores it); a failed attempt hands over its usage too; `devopsctl
+transcript` shows both (real API server)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from click.testing import CliRunner
 from kubernetes import client as k8s
 
 from devops_orchestrator import constants as c
+from devops_orchestrator.adapters.results import build_stored_configmaps
 from devops_orchestrator.cli import main as devopsctl
+from devops_orchestrator.core.jobs import build_job_labels
+from devops_orchestrator.core.result_frame import decode_last_frame
 from devops_orchestrator.models import Briefing, EngineName, TokenUsage
 from fakes.messages_api import MessagesAPIServer
 
@@ -53,6 +57,20 @@ def _run_worker(
     )
 
 
+def _store_as_the_operator(
+    core: k8s.CoreV1Api, namespace: str, done: subprocess.CompletedProcess[str], attempt: int
+) -> None:
+    """What adapters.results does with a finished worker's log (no owners here: this Job
+    and task do not exist, and the garbage collector would remove what they own)."""
+    name = f"shop-docker-worker-{attempt}"
+    labels = build_job_labels("shop", "docker-worker", attempt)
+    job = {"metadata": {"name": name, "namespace": namespace, "uid": "-", "labels": labels}}
+    frame = decode_last_frame(done.stdout, done.returncode)
+    for body in build_stored_configmaps(job, "shop", "-", frame):
+        del body["metadata"]["ownerReferences"]
+        core.create_namespaced_config_map(namespace, body)
+
+
 def test_transcripts_are_stored_and_shown(
     cluster: object,
     kube: k8s.ApiClient,
@@ -77,6 +95,8 @@ def test_transcripts_are_stored_and_shown(
     assert "the model refused: not this one" in failed.stderr
 
     core = k8s.CoreV1Api(kube)
+    _store_as_the_operator(core, namespace, done, 1)
+    _store_as_the_operator(core, namespace, failed, 2)
     first = core.read_namespaced_config_map("shop-docker-worker-1-result", namespace).data
     second = core.read_namespaced_config_map("shop-docker-worker-2-result", namespace).data
     lines = [json.loads(line) for line in first[c.TRANSCRIPT_DATA_KEY].splitlines()]
