@@ -3,9 +3,12 @@ workspace.
 
 - tools (Read, Write, Edit, Glob, Grep, Bash, validate), only those the definition
   lists, confined to the workspace (refusals are tool errors and `sandbox` issues);
-- budgets: turns, total tokens, wall clock (`DEVOPS_CLAUDE_*`); SDK retries with backoff
-  on 429, 529 and 5xx;
-- the final answer is a JSON `WorkerResult`, with one repair turn when it is unusable;
+- the result arrives through the `submit_result` tool, never as free text;
+- every stop reason keeps the history valid; budgets (turns, tokens, cost, the task's
+  deadline) force the result before they are passed; overload and timeouts are retried
+  inside the engine with the conversation kept;
+- requests stream and are cached (`cache_control`); usage and USD cost come with the
+  result; one log line per turn and tool call; the redacted transcript is kept;
 - the API key goes to the SDK only: never into tool environments, logs or results.
 """
 
