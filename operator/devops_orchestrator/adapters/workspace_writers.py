@@ -86,7 +86,9 @@ def ensure_writer(
     name = build_table_name(claim)
     old = _read(namespace, name)
     table = old.table if old is not None else WriterTable()
-    gone = {w.uid for w in others(table, me.uid) if _finished(namespace, w)}
+    holding = any(w.uid == me.uid for w in table.holders)
+    # Only a task that has to wait pays for checking who is still alive.
+    gone = set() if holding else {w.uid for w in others(table, me.uid) if _finished(namespace, w)}
     decision = decide_lock(table, me, gone=gone, now=now, max_wait_seconds=max_wait_seconds)
     if old is None or decision.table != table:
         _write(namespace, name, old, decision.table)
