@@ -49,6 +49,33 @@ APPS = {
     "kotlin-ktor": (8088, "/healthz", "kotlin/ktor"),
     "java-gradle-spring": (8095, "/actuator/health", "java/spring-boot"),
 }
+# app -> the start command of the image (None: the base image's own, nginx)
+START = {
+    "dotnet-aspnet": "dotnet Orders.Api.dll",
+    "go-cmd-layout": "/app",
+    "go-nethttp": "/app",
+    "java-gradle-spring": "java -jar /app/app.jar",
+    "java-spring": "java -jar /app/app.jar",
+    "kotlin-ktor": "/app/bin/inventory",
+    "monorepo": "gunicorn --bind 0.0.0.0:5070 app:app",
+    "node-express-bun": "bun src/server.js",
+    "node-express-ts": "node dist/index.js",
+    "node-nest": "node dist/main.js",
+    "node-next-pnpm": "node_modules/.bin/next start -p 3100",
+    "node-vite-yarn": None,
+    "php-laravel": "apache2-foreground",
+    "php-plain": "apache2-foreground",
+    "php-slim": "apache2-foreground",
+    "python-django-pipenv": "gunicorn --bind 0.0.0.0:8010 shop.wsgi:application",
+    "python-fastapi": "uvicorn app.main:app --host 0.0.0.0 --port 8181",
+    "python-fastapi-uv-src": "uvicorn catalog.main:app --host 0.0.0.0 --port 8300",
+    "python-flask-poetry": "gunicorn --bind 0.0.0.0:5050 app:app",
+    "ruby-rack": "bundle exec puma -b tcp://0.0.0.0:9292 config.ru",
+    "ruby-rails": "bundle exec rails server -b 0.0.0.0 -p 3000",
+    "ruby-sinatra": "bundle exec puma -b tcp://0.0.0.0:4600 config.ru",
+    "rust-axum": "/app",
+    "static-site": None,
+}
 TASK = (
     "Containerize the application for production, deploy it to Kubernetes on AWS with "
     "autoscaling and a public ingress, and set up CI/CD with GitHub Actions"
@@ -133,6 +160,7 @@ def test_port_and_health_path_come_from_the_code(app: str, generated: dict[str, 
     extra = docker.model_extra or {}
     assert extra["docker_config"]["port"] == port
     assert extra["docker_config"]["health_endpoint"] == health
+    assert extra["docker_config"]["start_command"] == START[app]
     image = extra["deployment_info"]["image"]
     dockerfile = (workspace / f"{inside}Dockerfile").read_text()
     assert f"EXPOSE {port}\n" in dockerfile

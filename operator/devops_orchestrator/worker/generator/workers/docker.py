@@ -17,6 +17,8 @@ from devops_orchestrator.worker.generator.render.dockerignore import render_dock
 from devops_orchestrator.worker.generator.render.image import image_reference
 from devops_orchestrator.worker.generator.stack import Stack
 from devops_orchestrator.worker.generator.workers import WorkerOutput
+from devops_orchestrator.worker.validators.consistency.dockerfile import dockerfile_facts
+from devops_orchestrator.worker.validators.consistency.facts import COMMAND
 
 
 def generate_docker(
@@ -51,6 +53,7 @@ def generate_docker(
             f"multi-stage build: the toolchain ({plan.build_image}) stays out of the final image"
         )
     health = stack.health_path or None
+    command = [f.value for f in dockerfile_facts("Dockerfile", plan.text) if f.kind == COMMAND]
     fields = {
         "docker_config": {
             "stack": stack.label,
@@ -61,6 +64,7 @@ def generate_docker(
             "port_source": stack.port_source,
             "health_endpoint": health,
             "healthcheck": plan.healthcheck,
+            "start_command": command[0] if command else None,
             "user": plan.user_id,
         },
         "build_commands": [
