@@ -169,12 +169,12 @@ def test_only_the_pass_that_chooses_the_workers_asks_and_it_takes_the_answer() -
         matches=(WorkerMatch(D, "model: needs an image", (), "Write the Dockerfile"),),
         planner="claude",
         model="claude-haiku-4-5",
-        usage=TokenUsage(input_tokens=310, output_tokens=42),
+        usage=TokenUsage(input_tokens=310, output_tokens=42, cost_usd=0.00052),
     )
     decision = decide(replace(_observe(spec), routing=claude))
     plan = decision.status["plan"]
     assert (plan["planner"], plan["model"], plan["stages"]) == ("claude", "claude-haiku-4-5", [[D]])
-    assert plan["usage"] == {"input_tokens": 310, "output_tokens": 42}
+    assert plan["usage"] == {"input_tokens": 310, "output_tokens": 42, "cost_usd": 0.00052}
     assert plan["workers"][D]["reason"] == "model: needs an image"
     (job,) = decision.create
     assert "Your part: Write the Dockerfile" in job.briefing.prompt
@@ -184,6 +184,9 @@ def test_only_the_pass_that_chooses_the_workers_asks_and_it_takes_the_answer() -
     )
     again = decide(replace(_observe(spec, decision.status), now=T0 + timedelta(seconds=5)))
     assert not again.routed  # the plan is stored: no second model call
+    for status in (decision.status, again.status):  # the planner's call counts like a worker's
+        assert (status["usage"]["inputTokens"], status["usage"]["outputTokens"]) == (310, 42)
+        assert status["usage"]["costUSD"] == 0.00052
 
 
 def test_no_match_after_a_fallback_says_why_and_is_not_asked_again() -> None:

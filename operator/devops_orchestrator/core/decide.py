@@ -51,6 +51,7 @@ from devops_orchestrator.core.status import (
     compact_result,
     format_time,
     parse_time,
+    read_plan_usage,
     read_status,
     render_plan,
     render_plan_message,
@@ -135,7 +136,8 @@ def decide(obs: Observation | InvalidSpec) -> Decision:
 
     before = {w: states.get(w) or WorkerState(name=w) for w in plan.workers}
     budget = effective_budget(obs.spec.budget, obs.budget_defaults)
-    spent = task_usage(obs.results.values(), obs.usages.values(), read_usage(obs.status))
+    attempts = [*obs.usages.values(), read_plan_usage(plan_dict)]  # the planner counts too
+    spent = task_usage(obs.results.values(), attempts, read_usage(obs.status))
     steps, outcome = _apply_policies(
         obs, plan, _advance_started(obs, plan, before), deadline, (budget, spent)
     )

@@ -13,10 +13,18 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from devops_orchestrator.core.merge_patch import build_merge_patch, drop_nulls
 from devops_orchestrator.core.planning import Plan
 from devops_orchestrator.core.routing import RoutingDecision
-from devops_orchestrator.models import AggregatedResult, TaskPhase, WorkerPhase, WorkerResult
+from devops_orchestrator.models import (
+    AggregatedResult,
+    TaskPhase,
+    TokenUsage,
+    WorkerPhase,
+    WorkerResult,
+)
 
 MAX_FILES = 200  # per list, in a worker entry and in the result
 MAX_ISSUES = 100
@@ -167,6 +175,15 @@ def parse_plan(stored: Any) -> Plan | None:
             brief = entry.get("brief") if isinstance(entry, Mapping) else None
             briefs[worker] = brief if isinstance(brief, str) else ""
     return Plan(stages=built, requires=requires, briefs=briefs)
+
+
+def read_plan_usage(stored: Any) -> TokenUsage:
+    """What choosing the workers cost (the Claude planner's call), zero when nothing."""
+    usage = stored.get("usage") if isinstance(stored, Mapping) else None
+    try:
+        return TokenUsage.model_validate(usage) if isinstance(usage, Mapping) else TokenUsage()
+    except ValidationError:
+        return TokenUsage()
 
 
 def render_stages(plan: Plan) -> str:
