@@ -29,6 +29,7 @@ from devcluster import launcher, processes
 from devcluster.readiness import NotReadyError
 from devcluster.redis_server import RedisStartError, ensure_redis
 from devcluster.state import ClusterPaths, default_state_dir
+from devops_orchestrator.core.status import is_final
 from devops_orchestrator.core.task_mapping import build_task_name
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,7 +45,6 @@ NETWORK_ROOT = "/workspace"
 NETWORK_PROJECT = "sample-app"  # the Redis task works on /workspace/sample-app
 WORKER_UID = 10001  # the workers' runAsUser: the workspace must be theirs
 CRDS = ("devopstasks.devops.agentnet.dev", "clusterkopfpeerings.kopf.dev", "kopfpeerings.kopf.dev")
-FINAL_PHASES = frozenset({"Succeeded", "PartiallySucceeded", "Failed", "Cancelled"})
 TASK_TIMEOUT = float(os.environ.get("DEMO_TASK_TIMEOUT", "900"))
 REDIS_DESCRIPTION = "Containerize the sample Express application and add a CI pipeline"
 REDIS_REQUIREMENTS = ("Multi-stage build", "Non-root user", "GitHub Actions CI running npm test")
@@ -313,7 +313,7 @@ def wait_for_task(
         if line != last:
             on_change(line)
             last = line
-        if status.get("phase") in FINAL_PHASES:
+        if is_final(status):
             return task
         if time.monotonic() > deadline:
             raise DemoError(f"task {name} not finished after {timeout:.0f}s: {line}")
