@@ -33,7 +33,10 @@ if ((${#need_apt[@]})); then
   fi
 fi
 
-go_minor="$(go env GOVERSION 2>/dev/null | sed -n 's/^go1\.\([0-9]*\).*/\1/p')"
+go_minor=""
+if command -v go >/dev/null; then
+  go_minor="$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')"
+fi
 if [[ -z "$go_minor" || "$go_minor" -lt "$GO_MIN_MINOR" ]]; then
   arch="$(dpkg --print-architecture 2>/dev/null || echo amd64)"
   echo "Go 1.${GO_MIN_MINOR} or newer is needed (found: $(go env GOVERSION 2>/dev/null || echo none)). Run:" >&2
