@@ -54,6 +54,9 @@ def build_operator_env(
             "DEVOPS_HEALTH_PORT": str(health_port),
             "DEVOPS_METRICS_PORT": str(metrics_port),
             "DEVOPS_RECHECK_INTERVAL_SECONDS": "1",
+            # These suites test orchestration; checkov (seconds of CPU per worker) is
+            # tested with the validators in tests/worker. A test may turn it back on.
+            "DEVOPS_CHECKOV_ENABLED": "false",
         }
     )
     env.update(settings)

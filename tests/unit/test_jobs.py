@@ -147,6 +147,15 @@ def test_job_config_from_settings() -> None:
     assert config.command == tuple(settings.worker_command)
 
 
+def test_worker_flags_reach_the_worker_even_when_false() -> None:
+    """A flag whose worker default is True must still be turned off by the operator's."""
+    env = dict(build_job_config(Settings(checkov_enabled=False, model_opus="")).env)
+    assert env["DEVOPS_CHECKOV_ENABLED"] == "False"
+    assert "DEVOPS_MODEL_OPUS" not in env  # unset: the worker's own default applies
+    worker = Settings(**{k.removeprefix("DEVOPS_").lower(): v for k, v in env.items()})
+    assert worker.checkov_enabled is False
+
+
 def test_secrets_reach_the_worker_as_secret_refs_and_only_where_needed() -> None:
     """The API key only for an engine that may use it; git credentials as variables
     (the worker takes them out of its environment), never a mounted file."""

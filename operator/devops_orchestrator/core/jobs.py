@@ -45,6 +45,8 @@ _WORKER_SETTINGS = (
     "anthropic_base_url",
     "agents_dir",
     "git_allow_file_urls",
+    "checkov_enabled",
+    "kubernetes_dry_run",
 )
 
 
@@ -67,10 +69,12 @@ class JobConfig:
 
 def build_job_config(settings: Settings) -> JobConfig:
     """The JobConfig for `settings` (the caller reads the settings; this only maps them)."""
+    # Unset strings are left out (the worker's own default applies); a False flag is
+    # passed on, since the worker's default may be True.
     env = tuple(
         (f"DEVOPS_{name.upper()}", str(getattr(settings, name)))
         for name in _WORKER_SETTINGS
-        if getattr(settings, name)
+        if getattr(settings, name) not in (None, "")
     )
     return JobConfig(
         image=settings.worker_image,
