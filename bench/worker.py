@@ -15,7 +15,12 @@ import time
 
 
 def main() -> int:
-    briefing_json = os.environ["DEVOPS_BRIEFING"]
+    path = os.environ.get("DEVOPS_BRIEFING_FILE")  # worker Jobs get it as a mounted file
+    if path:
+        with open(path, encoding="utf-8") as file:
+            briefing_json = file.read()
+    else:
+        briefing_json = os.environ["DEVOPS_BRIEFING"]
     bench = (json.loads(briefing_json).get("context") or {}).get("bench")
     if not isinstance(bench, dict):
         os.execv(sys.executable, [sys.executable, "-m", "devops_orchestrator.worker"])

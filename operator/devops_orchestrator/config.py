@@ -15,7 +15,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DEVOPS_", extra="ignore")
 
     # Redis bridge; empty means "no Redis": kubectl tasks still reconcile.
-    redis_url: str = Field(default="", description="Redis URL, e.g. redis://redis:6379/0")
+    # The network configures every agent with REDIS_URL; DEVOPS_REDIS_URL wins when both are set.
+    redis_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("DEVOPS_REDIS_URL", "REDIS_URL"),
+        description="Redis URL, e.g. redis://redis:6379/0",
+    )
     domain: str = Field(default="devops", description="Domain of the agent network we serve")
     agent_id: str = Field(default="", description="Registry id; default devops-<hostname>")
     max_in_flight: int = Field(
@@ -149,6 +154,21 @@ class Settings(BaseSettings):
         default="", description="kopf peering name for replicas; empty: standalone"
     )
     watch_namespaces: list[str] = Field(default=[], description="Namespaces to watch; empty: all")
+    peering_lifetime_seconds: int = Field(
+        default=10,
+        ge=2,
+        description="A silent replica counts as dead after this; standby takes over",
+    )
+
+    # Clean-up and bounds
+    task_ttl_seconds: int = Field(
+        default=3 * 86400, ge=0, description="Finished DevOpsTasks are deleted after this"
+    )
+    gc_interval_seconds: float = Field(default=60.0, gt=0, description="Sweep for expired tasks")
+    result_ttl_seconds: int = Field(
+        default=7 * 86400, ge=60, description="Expiry of a published results:{id} and its logs"
+    )
+    dead_letter_max: int = Field(default=1000, ge=1, description="Items kept in tasks:dead")
 
 
 class Secrets(BaseSettings):

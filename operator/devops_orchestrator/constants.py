@@ -24,6 +24,8 @@ ANNOTATION_TASK_ID = f"{GROUP}/task-id"  # the Redis task id of a kubectl-create
 ANNOTATION_TAKEN_BY = f"{GROUP}/taken-by"  # agent id of the bridge that took the task
 ANNOTATION_REDIS_PUBLISHED = f"{GROUP}/redis-published"  # "true" once the result is out
 LABEL_SOURCE = f"{GROUP}/source"  # "redis" on tasks the bridge created
+LABEL_REDIS_PUBLISHED = f"{GROUP}/redis-published"  # "true": sweeps select the others
+LABEL_PUBLISH = f"{GROUP}/publish"  # "true" on kubectl tasks that asked to publish
 FINALIZER = f"{GROUP}/finalizer"
 
 # --- What a worker stores (written by the worker Job, read by the operator) ----------
@@ -90,6 +92,11 @@ def bridge_logged_key(task_id: str) -> str:
 def bridge_published_key(task_id: str) -> str:
     """Our marker that a task's final result was published (not in the protocol)."""
     return f"devops:bridge:published:{task_id}"
+
+
+def bridge_taken_key(task_id: str) -> str:
+    """Our marker of which item (its digest) took a task id first (not in the protocol)."""
+    return f"devops:bridge:taken:{task_id}"
 
 
 HEARTBEAT_TTL_SECONDS = 30

@@ -9,6 +9,7 @@ Every trigger leads to the same level-based pass (`reconcile.Reconciler`):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from typing import Any
@@ -19,6 +20,7 @@ from devops_orchestrator import metrics
 from devops_orchestrator.adapters import kube
 from devops_orchestrator.adapters.claude_planner import build_planner
 from devops_orchestrator.adapters.errors import PermanentError, RetryableError
+from devops_orchestrator.collector import Collector
 from devops_orchestrator.config import Secrets, get_settings
 from devops_orchestrator.constants import (
     API_VERSION,
@@ -69,6 +71,9 @@ async def configure(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> Non
     # Peers of equal priority all pause (kopf's rule); a random one per replica makes
     # exactly one of the Deployment's replicas active and the other a hot standby.
     settings.peering.priority = secrets.randbelow(2**31) + 1
+    # A replica that dies without a goodbye is presumed dead after this; the standby
+    # takes over then (kopf's default of 60 s left tasks untouched for that long).
+    settings.peering.lifetime = _settings.peering_lifetime_seconds
     settings.watching.server_timeout = 300
     kube.api_client()  # fail at start-up, not on the first task, without credentials
     key = Secrets().anthropic_api_key
@@ -77,6 +82,24 @@ async def configure(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> Non
     if metrics.start_metrics_server(_settings.metrics_port, _bridge.readiness):
         port = _settings.metrics_port
         logger.info("metrics on :%d/metrics, readiness on :%d/readyz", port, port)
+
+
+@kopf.on.startup()
+async def start_collector(memo: Any, **_: Any) -> None:
+    collector = Collector(
+        namespaces=tuple(_settings.watch_namespaces),
+        default_ttl=_settings.task_ttl_seconds,
+        interval=_settings.gc_interval_seconds,
+    )
+    collector.start()
+    memo["collector"] = collector
+
+
+@kopf.on.cleanup()
+async def stop_collector(memo: Any, **_: Any) -> None:
+    collector: Collector | None = memo.get("collector")
+    if collector is not None:
+        await asyncio.to_thread(collector.stop)
 
 
 @kopf.on.resume(*_TASKS)

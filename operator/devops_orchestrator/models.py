@@ -111,6 +111,10 @@ class DevOpsTaskSpec(_Camel):
     task_id: str | None = Field(default=None, alias="taskId")
     cancel: bool = False
     budget: TaskBudget | None = None
+    publish: bool = False  # results:{taskId} in Redis for a task not taken from there
+    ttl_seconds_after_finished: int | None = Field(
+        default=None, ge=0, alias="ttlSecondsAfterFinished"
+    )
 
 
 # --------------------------------------------------------------------------------------

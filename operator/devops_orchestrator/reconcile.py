@@ -26,13 +26,14 @@ from typing import Any, cast
 import kopf
 
 from devops_orchestrator import metrics
-from devops_orchestrator.adapters import git_credentials, jobs, results, tasks
+from devops_orchestrator.adapters import git_credentials, jobs, kube, results, tasks
 from devops_orchestrator.adapters.errors import PermanentError, RetryableError
 from devops_orchestrator.config import RECONCILE_CONFLICT_REPEATS, get_settings
 from devops_orchestrator.core.decide import decide
 from devops_orchestrator.core.decision import Decision, Observation
-from devops_orchestrator.core.jobs import JobConfig, render_job
+from devops_orchestrator.core.jobs import JobConfig, render_briefing_configmap, render_job
 from devops_orchestrator.core.observe import build_observation
+from devops_orchestrator.core.pod_creation import mark_failed, name_of
 from devops_orchestrator.core.policies import UNEXPECTED_ERROR_DELAY_SECONDS, rerun_at_once
 from devops_orchestrator.core.routing import RoutingDecision
 from devops_orchestrator.core.spend import build_usage_delta, default_budget
@@ -75,6 +76,11 @@ def run_pass(
     meta = task["metadata"]
     uid: str = meta["uid"]
     owned = jobs.list_owned_jobs(namespace, name, uid)
+    stuck = jobs.read_pod_failures(namespace, owned, now)  # no silent hang
+    owned = [
+        mark_failed(job, stuck[job_name], now) if (job_name := name_of(job)) in stuck else job
+        for job in owned
+    ]
     stored = results.read_results(namespace, name, uid, owned)
     errors = jobs.read_crash_messages(namespace, owned, stored.errors)
     settings = get_settings()
@@ -104,6 +110,8 @@ def run_pass(
             config=job_config,
             git_credentials_refused=git_credentials.refusal(namespace, job.briefing),
         )
+        briefing = render_briefing_configmap(job, task_name=name, task_uid=uid, namespace=namespace)
+        kube.ensure_configmap(namespace, briefing)  # before the Job: its pod mounts it
         if jobs.ensure_job(namespace, manifest):
             created.append(job.job_name)
             metrics.JOBS_CREATED.labels(worker=job.worker).inc()
@@ -116,6 +124,8 @@ def run_pass(
         if written is None:
             return PassOutcome(task=None)  # deleted meanwhile
     end_turn(observation, decision)
+    # Jobs that cannot run go once the status says why (the controller would keep them).
+    stopped += [job_name for job_name in stuck if jobs.delete_job(namespace, job_name)]
     return PassOutcome(
         task=task,
         decision=decision,

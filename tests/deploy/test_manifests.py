@@ -27,16 +27,16 @@ OPERATOR_LABELS = {
     "app.kubernetes.io/name": "devops-orchestrator",
     "app.kubernetes.io/component": "operator",
 }
-KUSTOMIZATIONS = ["", "base", "crd", "worker", "overlays/with-redis", "overlays/local"]
+KUSTOMIZATIONS = ["", "base", "crd", "worker", "overlays/with-redis", "overlays/local", "quota"]
 
 # (apiGroup, resource) -> verbs: everything the operator may do, nothing more.
 OPERATOR_RULES = {
-    (c.GROUP, "devopstasks"): {"get", "list", "watch", "create", "patch", "update"},
+    (c.GROUP, "devopstasks"): {"get", "list", "watch", "create", "patch", "update", "delete"},
     (c.GROUP, "devopstasks/status"): {"get", "patch", "update"},
     (c.GROUP, "devopstasks/finalizers"): {"update"},
     ("batch", "jobs"): {"get", "list", "watch", "create", "delete"},
     ("", "pods"): {"get", "list", "watch"},
-    ("", "events"): {"create", "patch"},
+    ("", "events"): {"create", "patch", "list"},
     ("events.k8s.io", "events"): {"create", "patch"},
     ("kopf.dev", "clusterkopfpeerings"): {"get", "list", "watch", "patch"},
     ("kopf.dev", "kopfpeerings"): {"get", "list", "watch", "patch"},

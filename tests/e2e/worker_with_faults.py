@@ -1,6 +1,6 @@
 """The real worker, with faults a test asks for: `python worker_with_faults.py`.
 
-Reads the briefing like the real worker does (`DEVOPS_BRIEFING`) and looks in the task's
+Reads the briefing like the real worker does (`DEVOPS_BRIEFING_FILE`) and looks in the task's
 context for an `e2e` object:
   {"sleep": {"docker-worker": 30}}  wait that many seconds before working;
   {"fail": {"infra-worker": 2}}     fail attempts 1 and 2 of that worker (exit 1 with
@@ -17,7 +17,12 @@ import time
 
 
 def main() -> None:
-    briefing = json.loads(os.environ["DEVOPS_BRIEFING"])
+    path = os.environ.get("DEVOPS_BRIEFING_FILE")  # worker Jobs get it as a mounted file
+    if path:
+        with open(path, encoding="utf-8") as file:
+            briefing = json.load(file)
+    else:
+        briefing = json.loads(os.environ["DEVOPS_BRIEFING"])
     faults = (briefing.get("context") or {}).get("e2e") or {}
     worker, attempt = briefing["worker"], int(briefing.get("attempt", 1))
     time.sleep(float((faults.get("sleep") or {}).get(worker, 0)))

@@ -14,9 +14,9 @@ from devops_orchestrator import constants as c
 from devops_orchestrator.adapters import network_results, task_queue
 from devops_orchestrator.adapters.errors import PermanentError, RedisUnavailableError
 from devops_orchestrator.adapters.redis_client import connect
-from devops_orchestrator.adapters.tasks import KubeTaskStore
 from devops_orchestrator.bridge.consumer import Consumer
 from fixtures_redis import RedisServer
+from task_store_double import RecordingStore
 
 NOW = datetime(2026, 11, 23, 21, 0, tzinfo=UTC)
 
@@ -37,7 +37,7 @@ def _consumer(server: RedisServer, block: float = 1.0) -> Consumer:
     return Consumer(
         client=connect(server.url),
         queue_client=connect(server.url, block_seconds=block),
-        store=KubeTaskStore(),
+        store=RecordingStore(),
         agent_id="devops-test",
         namespace="default",
         block_seconds=block,

@@ -3,15 +3,13 @@ JSON, wrong types, huge fields), the bridge's consumer dead-letters every item, 
 raises, and still takes the good task queued behind it.
 
 The consumer runs step by step (`take_one`) against a real redis-server; its TaskStore is
-an in-memory recorder, so the "create" step is observed directly (the full path through
-the operator is covered by tests/bridge)."""
+an in-memory recorder (tests/task_store_double.py), so the "create" step is observed
+directly (the full path through the operator is covered by tests/bridge)."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
-from copy import deepcopy
 from typing import Any
 
 import redis
@@ -21,40 +19,10 @@ from hypothesis import strategies as st
 from devops_orchestrator.adapters.redis_client import connect
 from devops_orchestrator.bridge.consumer import Consumer
 from fixtures_redis import RedisServer
+from task_store_double import RecordingStore
 
 PENDING, ACTIVE, DEAD = "tasks:pending:devops", "tasks:active:devops", "tasks:dead:devops"
 MAX_DESCRIPTION = 8000
-
-
-class RecordingStore:
-    """A TaskStore that keeps DevOpsTasks in a dict and records every create."""
-
-    def __init__(self) -> None:
-        self.objects: dict[tuple[str, str], dict[str, Any]] = {}
-        self.created: list[dict[str, Any]] = []
-
-    def create(self, manifest: Mapping[str, Any]) -> bool:
-        body = deepcopy(dict(manifest))
-        key = (body["metadata"]["namespace"], body["metadata"]["name"])
-        self.created.append(body)
-        if key in self.objects:
-            return False
-        self.objects[key] = body
-        return True
-
-    def get(self, namespace: str, name: str) -> dict[str, Any] | None:
-        found = self.objects.get((namespace, name))
-        return deepcopy(found) if found is not None else None
-
-    def list(self, label_selector: str = "") -> list[dict[str, Any]]:
-        return [deepcopy(body) for body in self.objects.values()]
-
-    def annotate(self, namespace: str, name: str, annotations: Mapping[str, str]) -> bool:
-        body = self.objects.get((namespace, name))
-        if body is None:
-            return False
-        body["metadata"].setdefault("annotations", {}).update(annotations)
-        return True
 
 
 def good_task(task_id: str | None = None) -> dict[str, Any]:

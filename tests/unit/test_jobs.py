@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -16,6 +17,7 @@ from devops_orchestrator.core.jobs import (
     build_job_config,
     build_job_name,
     build_task_label_value,
+    render_briefing_configmap,
     render_job,
 )
 from devops_orchestrator.models import (
@@ -110,7 +112,8 @@ def test_render_job() -> None:
         "cpu": "1", "memory": "512Mi", "ephemeral-storage": "3Gi",
     }  # fmt: skip
     env = {e["name"]: e for e in container["env"]}
-    assert Briefing.model_validate_json(env["DEVOPS_BRIEFING"]["value"]).worker == "docker-worker"
+    assert "DEVOPS_BRIEFING" not in env  # a file: an env var is limited to 128 KiB
+    assert env["DEVOPS_BRIEFING_FILE"]["value"] == "/var/run/devops/briefing/briefing.json"
     assert env["POD_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
     assert env["POD_NAMESPACE"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.namespace"
     assert env["ANTHROPIC_API_KEY"]["valueFrom"]["secretKeyRef"] == {
@@ -121,6 +124,7 @@ def test_render_job() -> None:
     volumes = {v["name"]: v for v in pod["volumes"]}
     assert volumes[mounts["/workspace"]]["emptyDir"] == {"sizeLimit": "2Gi"}
     assert volumes[mounts["/tmp"]]["emptyDir"] == {"sizeLimit": "512Mi"}
+    assert volumes[mounts["/var/run/devops/briefing"]]["configMap"]["name"] == "t-docker-2-briefing"
 
 
 def test_workspace_volume_from_pvc() -> None:
@@ -207,3 +211,21 @@ def test_git_credentials_need_the_opt_in_label() -> None:
 def test_workers_get_no_service_account_token() -> None:
     pod = render_job(_job(), task_name="t", task_uid="u", namespace="ns", config=CONFIG)
     assert pod["spec"]["template"]["spec"]["automountServiceAccountToken"] is False
+
+
+def test_render_briefing_configmap() -> None:
+    """The briefing travels as a file: whatever its size, the container can start."""
+    job = _job()
+    big = job.briefing.model_copy(update={"context": {"blob": "x" * 200_000}})
+    job = JobToCreate(job.worker, job.attempt, job.job_name, big, job.deadline_seconds)
+    body = render_briefing_configmap(job, task_name="t", task_uid="uid-1", namespace="ns")
+    assert (body["metadata"]["name"], body["metadata"]["namespace"]) == (
+        "t-docker-2-briefing",
+        "ns",
+    )
+    assert body["metadata"]["labels"][c.LABEL_COMPONENT] == "briefing"
+    assert body["metadata"]["labels"][c.LABEL_TASK] == "t"
+    assert body["metadata"]["ownerReferences"][0]["uid"] == "uid-1"
+    assert Briefing.model_validate_json(body["data"]["briefing.json"]) == big
+    manifest = render_job(job, task_name="t", task_uid="uid-1", namespace="ns", config=CONFIG)
+    assert len(json.dumps(manifest)) < 16_000

@@ -36,6 +36,7 @@ def test_worker_attempts_per_round(max_retries: int, attempts: int) -> None:
         (2, 2, "BackoffLimitExceeded", False),  # budget spent
         (1, 1, "BackoffLimitExceeded", False),  # maxRetries 0
         (1, 5, "DeadlineExceeded", False),  # the task's deadline: another attempt cannot help
+        (1, 5, "PodsCannotBeCreated", False),  # no ServiceAccount, quota, admission: same again
     ],
 )
 def test_may_retry_worker(

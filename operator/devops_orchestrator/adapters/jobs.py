@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import urllib3
@@ -17,6 +18,13 @@ from devops_orchestrator.adapters.kube import api_client, call, list_items, map_
 from devops_orchestrator.constants import LABEL_MANAGED_BY, MANAGED_BY
 from devops_orchestrator.core.jobs import build_task_selector
 from devops_orchestrator.core.observe import build_log_excerpt, is_crashed, is_owned_by
+from devops_orchestrator.core.pod_creation import (
+    creation_failure,
+    is_waiting_for_pods,
+    is_waiting_to_start,
+    name_of,
+    start_failure,
+)
 
 
 def _api() -> client.BatchV1Api:
@@ -60,6 +68,44 @@ def delete_job(namespace: str, name: str) -> bool:
             return False
         raise
     return True
+
+
+def list_job_events(namespace: str, job_name: str, reason: str) -> list[dict[str, Any]]:
+    """The Events with `reason` about the Job `job_name` (server-side field selection)."""
+    selector = f"involvedObject.kind=Job,involvedObject.name={job_name},reason={reason}"
+    body = call(
+        f"list events of job {namespace}/{job_name}",
+        client.CoreV1Api(api_client()).list_namespaced_event,
+        namespace,
+        field_selector=selector,
+    )
+    items: list[dict[str, Any]] = body.get("items", []) if body else []
+    return items
+
+
+def list_job_pods(namespace: str, job_name: str) -> list[dict[str, Any]]:
+    api = client.CoreV1Api(api_client())
+    selector = f"batch.kubernetes.io/job-name={job_name}"
+    return list_items("pods", api.list_namespaced_pod, namespace, selector)
+
+
+def read_pod_failures(
+    namespace: str, owned: Sequence[Mapping[str, Any]], now: datetime
+) -> dict[str, str]:
+    """By Job name: why its pods cannot be created or started, for the running Jobs
+    that have had no (ready) pod for a while. Costs an API call only for those."""
+    found: dict[str, str] = {}
+    for job in owned:
+        name = name_of(job)
+        reason: str | None = None
+        if is_waiting_for_pods(job, now):
+            events = list_job_events(namespace, name, "FailedCreate")
+            reason = creation_failure(job, events, namespace=namespace)
+        elif is_waiting_to_start(job, now):
+            reason = start_failure(list_job_pods(namespace, name))
+        if reason:
+            found[name] = reason
+    return found
 
 
 def read_job_log_tail(namespace: str, job_name: str, lines: int = 5) -> str:

@@ -13,6 +13,7 @@ from devops_orchestrator import constants as c
 from devops_orchestrator.adapters.redis_client import Client, maps_redis_errors, text
 
 MARKER_TTL_SECONDS = 7 * 24 * 3600
+RESULT_TTL_SECONDS = 7 * 24 * 3600  # default of Settings.result_ttl_seconds
 
 # KEYS: results hash | ARGV: field, value, ...
 _IN_PROGRESS = """
@@ -35,13 +36,16 @@ redis.call('EXPIRE', KEYS[1], ARGV[1])
 return n
 """
 
-# KEYS: published marker, results hash, active | ARGV: ttl, raw ("" = none), field, value, ...
+# KEYS: published marker, results hash, active, logs
+# ARGV: marker ttl, raw ("" = none), result ttl, field, value, ...
 # The channel carries the whole hash after the write (task_id, status, started_at,
 # completed_at, output, error), so a subscriber needs no second read.
 _PUBLISH = """
 local done = 0
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-  redis.call('HSET', KEYS[2], unpack(ARGV, 3))
+  redis.call('HSET', KEYS[2], unpack(ARGV, 4))
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+  redis.call('EXPIRE', KEYS[4], ARGV[3])
   local flat = redis.call('HGETALL', KEYS[2])
   local state = {}
   for i = 1, #flat, 2 do state[flat[i]] = flat[i + 1] end
@@ -72,15 +76,26 @@ def log_milestones(client: Client, task_id: str, lines: Sequence[tuple[str, str]
 
 @maps_redis_errors
 def publish_result(
-    client: Client, fields: Mapping[str, str], *, raw: str = "", domain: str = c.DOMAIN
+    client: Client,
+    fields: Mapping[str, str],
+    *,
+    raw: str = "",
+    domain: str = c.DOMAIN,
+    result_ttl: int = RESULT_TTL_SECONDS,
 ) -> bool:
     """Write the final fields, publish the resulting hash as one JSON object on
     `results:{id}` and LREM the original item, atomically and at most once per task id
-    (a SET NX marker). Returns whether this call published."""
+    (a SET NX marker). The hash and its logs expire `result_ttl` seconds later. Returns
+    whether this call published."""
     task_id = fields["task_id"]
-    keys = [c.bridge_published_key(task_id), c.result_key(task_id), c.active_key(domain)]
+    keys = [
+        c.bridge_published_key(task_id),
+        c.result_key(task_id),
+        c.active_key(domain),
+        c.result_logs_key(task_id),
+    ]
     args = [x for kv in fields.items() for x in kv]
-    done = client.eval(_PUBLISH, 3, *keys, MARKER_TTL_SECONDS, raw, *args)
+    done = client.eval(_PUBLISH, 4, *keys, MARKER_TTL_SECONDS, raw, result_ttl, *args)
     return bool(done)
 
 

@@ -11,21 +11,37 @@ from collections.abc import Mapping
 from typing import cast
 
 from devops_orchestrator import constants as c
-from devops_orchestrator.adapters.redis_client import Client, maps_redis_errors
+from devops_orchestrator.adapters.redis_client import Client, maps_redis_errors, text
 
-# KEYS: active, dead, results hash | ARGV: raw, envelope, fields JSON ("" = none), published JSON
+DEAD_LETTER_MAX = 1000  # default of Settings.dead_letter_max
+RESULT_TTL_SECONDS = 7 * 24 * 3600  # default of Settings.result_ttl_seconds
+
+# KEYS: active, dead, results hash
+# ARGV: raw, envelope, fields JSON ("" = none), published JSON, dead-letter max, result ttl
+# The answer goes only where the hash is missing or `pending` (the producer's submit):
+# a hash another consumer set in_progress, or a final one, belongs to a task we never took.
 _DEAD_LETTER = """
 if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
 redis.call('LPUSH', KEYS[2], ARGV[2])
-if ARGV[3] ~= '' then
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[5]) - 1)
+local kind = redis.call('TYPE', KEYS[3]).ok
+if ARGV[3] ~= '' and (kind == 'none' or kind == 'hash') then
   local s = redis.call('HGET', KEYS[3], 'status')
-  if s ~= 'completed' and s ~= 'failed' then
+  if s == false or s == 'pending' then
     local f = cjson.decode(ARGV[3])
     for k, v in pairs(f) do redis.call('HSET', KEYS[3], k, v) end
+    redis.call('EXPIRE', KEYS[3], ARGV[6])
     redis.call('PUBLISH', KEYS[3], ARGV[4])
   end
 end
 return 1
+"""
+
+# KEYS: taken marker | ARGV: digest of the item, ttl
+# The first item to claim a task id owns it; returns the digest that owns it now.
+_CLAIM = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return ARGV[1] end
+return redis.call('GET', KEYS[1])
 """
 
 
@@ -56,14 +72,25 @@ def dead_letter(
     task_id: str | None = None,
     failed_fields: Mapping[str, str] | None = None,
     domain: str = c.DOMAIN,
+    keep: int = DEAD_LETTER_MAX,
+    result_ttl: int = RESULT_TTL_SECONDS,
 ) -> bool:
-    """Move `raw` from the active list to the dead-letter list; when its task id is
-    known, mark `results:{id}` failed (unless already final) and publish that. Only the
-    caller that removed the item writes, so two replicas dead-letter it once."""
+    """Move `raw` from the active list to the dead-letter list (trimmed to its newest
+    `keep` entries); when its task id is known, mark `results:{id}` failed where it is
+    missing or pending and publish that. Only the caller that removed the item writes,
+    so two replicas dead-letter it once."""
     fields = json.dumps(dict(failed_fields)) if failed_fields and task_id else ""
     keys = [c.active_key(domain), c.dead_key(domain), c.result_key(task_id or "-")]
-    done = client.eval(_DEAD_LETTER, 3, *keys, raw, envelope, fields, fields)
+    done = client.eval(_DEAD_LETTER, 3, *keys, raw, envelope, fields, fields, keep, result_ttl)
     return bool(done)
+
+
+@maps_redis_errors
+def claim_task_id(client: Client, task_id: str, digest: str, *, ttl: int) -> bool:
+    """Claim `task_id` for the item with `digest` (kept `ttl` seconds). False when a
+    different item claimed the id first: a reused task id."""
+    owner = client.eval(_CLAIM, 1, c.bridge_taken_key(task_id), digest, ttl)
+    return text(owner) == digest
 
 
 @maps_redis_errors

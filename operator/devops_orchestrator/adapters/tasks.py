@@ -3,7 +3,7 @@ success), list, annotate, and the status write. Errors follow `adapters.errors`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -79,41 +79,88 @@ def create_task(manifest: Mapping[str, Any]) -> bool:
     return True
 
 
-def list_tasks(namespaces: Sequence[str] = (), label_selector: str = "") -> list[dict[str, Any]]:
-    """DevOpsTasks in `namespaces`, or in every namespace when empty."""
+PAGE_SIZE = 500  # items per list call: a sweep over many tasks never loads them in one
+
+
+def iter_task_pages(
+    namespaces: Sequence[str] = (), label_selector: str = "", page_size: int = PAGE_SIZE
+) -> Iterator[list[dict[str, Any]]]:
+    """DevOpsTasks in `namespaces` (every namespace when empty), one page per API call."""
     api = _api()
-    bodies: list[Any] = []
-    if not namespaces:
-        bodies.append(
-            call(
-                "list devopstasks",
-                api.list_cluster_custom_object,
-                GROUP,
-                VERSION,
-                PLURAL,
-                label_selector=label_selector,
-            )
-        )
-    for namespace in namespaces:
-        bodies.append(
-            call(
-                f"list devopstasks in {namespace}",
-                api.list_namespaced_custom_object,
-                GROUP,
-                VERSION,
-                namespace,
-                PLURAL,
-                label_selector=label_selector,
-            )
-        )
-    return [item for body in bodies if body for item in body.get("items", [])]
+    scopes: list[str | None] = [*namespaces] or [None]
+    for namespace in scopes:
+        token: str | None = None
+        while True:
+            paging: dict[str, Any] = {"limit": page_size, "label_selector": label_selector}
+            if token:
+                paging["_continue"] = token
+            if namespace is None:
+                body = call(
+                    "list devopstasks",
+                    api.list_cluster_custom_object,
+                    GROUP,
+                    VERSION,
+                    PLURAL,
+                    **paging,
+                )
+            else:
+                body = call(
+                    f"list devopstasks in {namespace}",
+                    api.list_namespaced_custom_object,
+                    GROUP,
+                    VERSION,
+                    namespace,
+                    PLURAL,
+                    **paging,
+                )
+            body = body or {}
+            yield list(body.get("items", []))
+            token = (body.get("metadata") or {}).get("continue")
+            if not token:
+                break
 
 
-def annotate_task(namespace: str, name: str, annotations: Mapping[str, str]) -> bool:
-    """Merge `annotations` into the task's metadata. False when the task is gone."""
-    body = {"metadata": {"annotations": dict(annotations)}}
+def list_tasks(namespaces: Sequence[str] = (), label_selector: str = "") -> list[dict[str, Any]]:
+    """DevOpsTasks in `namespaces`, or in every namespace when empty (paged calls)."""
+    return [item for page in iter_task_pages(namespaces, label_selector) for item in page]
+
+
+def delete_task(namespace: str, name: str, uid: str) -> bool:
+    """Delete the task if it is still the object `uid` (a namesake created since stays);
+    its owned Jobs and ConfigMaps follow (background propagation). False when gone."""
+    options = client.V1DeleteOptions(
+        propagation_policy="Background", preconditions=client.V1Preconditions(uid=uid)
+    )
+    try:
+        call(
+            f"delete devopstask {namespace}/{name}",
+            _api().delete_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            namespace,
+            PLURAL,
+            name,
+            body=options,
+        )
+    except (PermanentError, RetryableError) as exc:
+        if exc.status in (404, 409):  # gone, or a namesake: not ours to delete
+            return False
+        raise
+    return True
+
+
+def annotate_task(
+    namespace: str,
+    name: str,
+    annotations: Mapping[str, str],
+    labels: Mapping[str, str] | None = None,
+) -> bool:
+    """Merge `annotations` (and `labels`) into the task's metadata. False when it is gone."""
+    meta: dict[str, Any] = {"annotations": dict(annotations)}
+    if labels:
+        meta["labels"] = dict(labels)
     method = _api().patch_namespaced_custom_object
-    return _on_task("annotate", method, namespace, name, body) is not None
+    return _on_task("annotate", method, namespace, name, {"metadata": meta}) is not None
 
 
 class TaskStore(Protocol):
@@ -124,9 +171,17 @@ class TaskStore(Protocol):
 
     def get(self, namespace: str, name: str) -> dict[str, Any] | None: ...
 
-    def list(self, label_selector: str = "") -> list[dict[str, Any]]: ...
+    def list(
+        self, label_selector: str = "", namespace: str | None = None
+    ) -> list[dict[str, Any]]: ...
 
-    def annotate(self, namespace: str, name: str, annotations: Mapping[str, str]) -> bool: ...
+    def annotate(
+        self,
+        namespace: str,
+        name: str,
+        annotations: Mapping[str, str],
+        labels: Mapping[str, str] | None = None,
+    ) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -141,8 +196,16 @@ class KubeTaskStore:
     def get(self, namespace: str, name: str) -> dict[str, Any] | None:
         return get_task(namespace, name)
 
-    def list(self, label_selector: str = "") -> list[dict[str, Any]]:
-        return list_tasks(self.namespaces, label_selector)
+    def list(self, label_selector: str = "", namespace: str | None = None) -> list[dict[str, Any]]:
+        """Label-selected and paged; in `namespace` only, when given."""
+        scope = (namespace,) if namespace is not None else self.namespaces
+        return list_tasks(scope, label_selector)
 
-    def annotate(self, namespace: str, name: str, annotations: Mapping[str, str]) -> bool:
-        return annotate_task(namespace, name, annotations)
+    def annotate(
+        self,
+        namespace: str,
+        name: str,
+        annotations: Mapping[str, str],
+        labels: Mapping[str, str] | None = None,
+    ) -> bool:
+        return annotate_task(namespace, name, annotations, labels)

@@ -10,15 +10,25 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from devops_orchestrator import constants as c
 from devops_orchestrator.adapters import network_results, task_queue
+from devops_orchestrator.adapters.errors import AdapterError, RedisUnavailableError, RetryableError
 from devops_orchestrator.adapters.redis_client import Client
 from devops_orchestrator.adapters.tasks import TaskStore
 from devops_orchestrator.bridge.publisher import is_annotated_published, observe_task
+from devops_orchestrator.core.answering import taken_task_id
+from devops_orchestrator.core.intake import (
+    answer_error,
+    build_duplicate,
+    build_unprocessable,
+    item_digest,
+    may_answer,
+)
 from devops_orchestrator.core.network_workspace import SharedWorkspace, WorkspacePathError
 from devops_orchestrator.core.redis_result import (
     build_failed_fields,
@@ -33,10 +43,35 @@ from devops_orchestrator.core.task_workspace import build_task_workspace
 logger = logging.getLogger(__name__)
 
 INFLIGHT_REFRESH_SECONDS = 2.0
+# Refusals that pass with time: a full ResourceQuota (room comes back as tasks finish and
+# are collected), Redis out of memory, busy with a script, loading or failing over.
+_TRANSIENT_MARKS = (
+    "exceeded quota",
+    ": OOM ",
+    ": BUSY ",
+    ": LOADING ",
+    ": MASTERDOWN ",
+    ": TRYAGAIN ",
+    ": READONLY ",
+)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """Whether handling the same item again cannot succeed. The taxonomy's retryable
+    errors and the refusals above are transient; the API refusing the request, Redis
+    refusing the command for this key (WRONGTYPE), or a failure of our own code on this
+    item's content are permanent: the item is dead-lettered instead of retried forever."""
+    if isinstance(exc, RetryableError):
+        return False
+    return not (isinstance(exc, AdapterError) and any(m in str(exc) for m in _TRANSIENT_MARKS))
+
+
+def _redis_down(exc: BaseException) -> bool:
+    return isinstance(exc, RedisUnavailableError)
 
 
 @dataclass
@@ -51,6 +86,8 @@ class Consumer:
     max_description_chars: int = 8000
     block_seconds: float = 2.0
     shared_workspace: SharedWorkspace | None = None  # the network's /workspace claim
+    result_ttl: int = network_results.RESULT_TTL_SECONDS
+    dead_letter_max: int = task_queue.DEAD_LETTER_MAX
     clock: Callable[[], datetime] = _now
     _in_flight: set[str] = field(default_factory=set)
     _refreshed_at: float = 0.0
@@ -64,25 +101,24 @@ class Consumer:
             return len(self._in_flight)
 
     def at_capacity(self) -> bool:
-        if self.in_flight < self.max_in_flight:
-            return False
+        """The cap counts every unfinished task taken from Redis, by any replica, as the
+        cluster says (so it holds across replicas and restarts); looked up afresh at most
+        every INFLIGHT_REFRESH_SECONDS, and before the first take."""
         if time.monotonic() - self._refreshed_at >= INFLIGHT_REFRESH_SECONDS:
             self.refresh_in_flight()
         return self.in_flight >= self.max_in_flight
 
     def refresh_in_flight(self) -> None:
-        """Our tasks not final yet: the ones this agent took, as the cluster says now."""
-        selector = f"{c.LABEL_SOURCE}={SOURCE_REDIS}"
-        mine = {
+        """Tasks taken from the queue and not final yet (unpublished ones, by label)."""
+        selector = f"{c.LABEL_SOURCE}={SOURCE_REDIS},!{c.LABEL_REDIS_PUBLISHED}"
+        taken = {
             body["metadata"]["name"]
-            for body in self.store.list(selector)
-            if body["metadata"].get("namespace") == self.namespace
-            and (body["metadata"].get("annotations") or {}).get(c.ANNOTATION_TAKEN_BY)
-            == self.agent_id
+            for body in self.store.list(selector, namespace=self.namespace)
+            if taken_task_id(body, intake_namespace=self.namespace)
             and not is_final(body.get("status") or {})
         }
         with self._lock:
-            self._in_flight = mine
+            self._in_flight = taken
         self._refreshed_at = time.monotonic()
 
     # --- one step -----------------------------------------------------------------------
@@ -95,8 +131,24 @@ class Consumer:
             self.queue_client, block_seconds=self.block_seconds, domain=self.domain
         )
         if raw is not None:
-            self.handle_item(raw)
+            self.handle_isolated(raw)
         return raw
+
+    def handle_isolated(self, raw: bytes) -> str:
+        """`handle_item`, with what goes wrong kept to this item: a transient error
+        leaves it in the active list for the next sweep, a permanent one dead-letters
+        it with the reason. Only Redis being unreachable stops the caller's loop."""
+        try:
+            return self.handle_item(raw)
+        except Exception as exc:
+            if _redis_down(exc):
+                raise
+            if not is_permanent(exc):
+                logger.warning("item left for the next sweep: %s", exc)
+                return "retry"
+            logger.warning("item cannot be processed: %s", exc, exc_info=not _known(exc))
+            self.dead_letter(raw, build_unprocessable(_describe(exc), _task_id_in(raw)))
+            return "dead"
 
     def handle_item(self, raw: bytes) -> str:
         """Bring one item of the active list to its next state. Idempotent. Returns what
@@ -106,6 +158,11 @@ class Consumer:
             self.dead_letter(raw, parsed)
             return "dead"
         task_id = parsed.task_id
+        if not task_queue.claim_task_id(
+            self.client, task_id, item_digest(raw), ttl=self.result_ttl
+        ):
+            self.dead_letter(raw, build_duplicate(task_id))
+            return "duplicate"
         if network_results.was_published(self.client, task_id):
             task_queue.remove_active(self.client, raw, domain=self.domain)
             return "done"
@@ -130,8 +187,7 @@ class Consumer:
                 return "running"
         status = body.get("status") or {}
         if is_final(status):
-            if not is_annotated_published(body):
-                observe_task(self.client, self.store, body, now=self.clock())
+            self.observe(body)
             task_queue.remove_active(self.client, raw, domain=self.domain)
             return "published"
         now = self.clock()
@@ -149,18 +205,17 @@ class Consumer:
     def dead_letter(self, raw: bytes, letter: DeadLetter) -> None:
         now = self.clock()
         envelope = build_dead_letter(raw, letter, agent_id=self.agent_id, now=now)
-        fields = (
-            build_failed_fields(letter.task_id, f"rejected: {letter.reason}", now)
-            if letter.task_id
-            else None
-        )
+        answer = letter.task_id if may_answer(letter, self.domain) else None
+        fields = build_failed_fields(answer, answer_error(letter), now) if answer else None
         if task_queue.dead_letter(
             self.client,
             raw,
             envelope,
-            task_id=letter.task_id,
+            task_id=answer,
             failed_fields=fields,
             domain=self.domain,
+            keep=self.dead_letter_max,
+            result_ttl=self.result_ttl,
         ):
             logger.warning(
                 "dead-lettered an item (%s): %s", letter.task_id or "no task_id", letter.reason
@@ -169,19 +224,80 @@ class Consumer:
     # --- recovery -----------------------------------------------------------------------
 
     def recover(self) -> int:
-        """Re-handle every item of the active list (crash recovery, stuck items)."""
+        """Re-handle every item of the active list (crash recovery, stuck items), each
+        on its own: one item's failure never keeps the others from their turn."""
         items = task_queue.active_items(self.client, domain=self.domain)
         for raw in items:
-            self.handle_item(raw)
+            self.handle_isolated(raw)
         return len(items)
 
     def publish_pending(self) -> int:
-        """Observe every task: publishes final, unpublished results (e.g. those that
-        finished while Redis was away) and catches up milestones."""
+        """Observe every task we answer for that is not published yet (label-selected,
+        paged): publishes final results (e.g. those that finished while Redis was away)
+        and catches up milestones. Each task on its own, like `recover`."""
+        unpublished = f"!{c.LABEL_REDIS_PUBLISHED}"
+        bodies = [
+            *self.store.list(f"{c.LABEL_SOURCE}={SOURCE_REDIS},{unpublished}", self.namespace),
+            *self.store.list(f"{c.LABEL_PUBLISH}=true,{unpublished}"),
+        ]
         count = 0
-        for body in self.store.list():
-            if not is_annotated_published(body) and observe_task(
-                self.client, self.store, body, now=self.clock()
-            ):
-                count += 1
+        for body in bodies:
+            try:
+                if self.observe(body):
+                    count += 1
+            except Exception as exc:
+                if _redis_down(exc):
+                    raise
+                if is_permanent(exc):
+                    self._give_up_publishing(body, exc)
+                else:
+                    logger.warning("publishing %s: %s", _name(body), exc)
         return count
+
+    def observe(self, body: Mapping[str, Any]) -> bool:
+        """Publish the task's milestones and final result, if unpublished and ours."""
+        if is_annotated_published(body):
+            return False
+        return observe_task(
+            self.client,
+            self.store,
+            body,
+            now=self.clock(),
+            intake_namespace=self.namespace,
+            result_ttl=self.result_ttl,
+        )
+
+    def _give_up_publishing(self, body: Mapping[str, Any], exc: BaseException) -> None:
+        """A task whose result cannot be published, ever: say so once, dead-letter its
+        item, and mark it so no sweep tries again."""
+        meta = body.get("metadata") or {}
+        logger.error("cannot publish %s: %s", _name(body), exc, exc_info=not _known(exc))
+        raw = str((meta.get("annotations") or {}).get(c.ANNOTATION_TASK_MESSAGE, ""))
+        if raw:
+            letter = build_unprocessable(f"publishing failed: {_describe(exc)}", None)
+            self.dead_letter(raw.encode("utf-8"), letter)
+        self.store.annotate(
+            meta["namespace"],
+            meta["name"],
+            {c.ANNOTATION_REDIS_PUBLISHED: "true"},
+            {c.LABEL_REDIS_PUBLISHED: "true"},
+        )
+
+
+def _known(exc: BaseException) -> bool:
+    """An error of the API or of Redis (worth a line), not of our code (worth a trace)."""
+    return isinstance(exc, AdapterError)
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) if _known(exc) else f"{type(exc).__name__}: {exc}"
+
+
+def _task_id_in(raw: bytes) -> str | None:
+    """The usable task id of an item that parsed before (None for any other)."""
+    return parse_task_item(raw, max_description_chars=10**9).task_id
+
+
+def _name(body: Mapping[str, Any]) -> str:
+    meta = body.get("metadata") or {}
+    return f"{meta.get('namespace')}/{meta.get('name')}"

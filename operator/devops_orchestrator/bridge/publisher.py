@@ -17,12 +17,12 @@ from devops_orchestrator.adapters import network_results
 from devops_orchestrator.adapters.redis_client import Client
 from devops_orchestrator.adapters.tasks import TaskStore
 from devops_orchestrator.bridge.output_files import with_output_artifacts
+from devops_orchestrator.core.answering import publish_task_id
 from devops_orchestrator.core.redis_result import (
     build_final_fields,
     build_in_progress_fields,
     build_milestones,
     format_log_line,
-    task_id_of,
 )
 from devops_orchestrator.core.status import is_final
 from devops_orchestrator.models import AggregatedResult
@@ -41,42 +41,57 @@ def observe_task(
     store: TaskStore,
     body: Mapping[str, Any],
     *,
+    intake_namespace: str,
     deleted: bool = False,
     now: datetime | None = None,
+    result_ttl: int = network_results.RESULT_TTL_SECONDS,
 ) -> bool:
-    """Bring Redis up to date with the task. Returns True when this call published."""
+    """Bring Redis up to date with the task, if it is one we answer for (see
+    core.answering). Returns True when this call published."""
     if is_annotated_published(body):
+        return False
+    task_id = publish_task_id(body, intake_namespace=intake_namespace)
+    if not task_id:
         return False
     now = now or datetime.now(UTC)
     meta = body.get("metadata") or {}
     spec = body.get("spec") or {}
     status = body.get("status") or {}
-    task_id = task_id_of(body)
-    if not task_id:
-        return False
+    labels = meta.get("labels") or {}
     annotations = meta.get("annotations") or {}
-    if not deleted and not spec.get("taskId") and c.ANNOTATION_TASK_ID not in annotations:
-        # a kubectl-created task: record the id its result is published under
-        store.annotate(meta["namespace"], meta["name"], {c.ANNOTATION_TASK_ID: task_id})
+    if not deleted and spec.get("publish") is True and labels.get(c.LABEL_PUBLISH) != "true":
+        # a kubectl task that asked to publish: labelled so the sweep can select it
+        store.annotate(meta["namespace"], meta["name"], {}, {c.LABEL_PUBLISH: "true"})
     lines = [(m.key, format_log_line(now, m.text)) for m in build_milestones(spec, status)]
     if not is_final(status):
         if deleted:
-            return _publish_deleted(client, body, task_id, now)
+            return _publish_deleted(client, body, task_id, now, result_ttl)
         network_results.mark_in_progress(client, build_in_progress_fields(task_id, now))
         network_results.log_milestones(client, task_id, lines)
         return False
     network_results.log_milestones(client, task_id, lines)
     fields = with_output_artifacts(build_final_fields(task_id, status, now), body)
     raw = str(annotations.get(c.ANNOTATION_TASK_MESSAGE, ""))
-    published = network_results.publish_result(client, fields, raw=raw)
+    published = network_results.publish_result(client, fields, raw=raw, result_ttl=result_ttl)
     if published:
         logger.info("published result of %s as %s: %s", meta.get("name"), task_id, fields["status"])
     if not deleted:
-        store.annotate(meta["namespace"], meta["name"], {c.ANNOTATION_REDIS_PUBLISHED: "true"})
+        store.annotate(
+            meta["namespace"],
+            meta["name"],
+            {c.ANNOTATION_REDIS_PUBLISHED: "true"},
+            {c.LABEL_REDIS_PUBLISHED: "true"},
+        )
     return published
 
 
-def _publish_deleted(client: Client, body: Mapping[str, Any], task_id: str, now: datetime) -> bool:
+def _publish_deleted(
+    client: Client,
+    body: Mapping[str, Any],
+    task_id: str,
+    now: datetime,
+    result_ttl: int,
+) -> bool:
     """A task deleted before it finished: the producer gets a failed result (and its
     item leaves the active list), instead of the recovery re-creating it."""
     error = "the DevOpsTask was deleted before it finished"
@@ -90,4 +105,4 @@ def _publish_deleted(client: Client, body: Mapping[str, Any], task_id: str, now:
     annotations = (body.get("metadata") or {}).get("annotations") or {}
     network_results.log_milestones(client, task_id, [("completed", format_log_line(now, error))])
     raw = str(annotations.get(c.ANNOTATION_TASK_MESSAGE, ""))
-    return network_results.publish_result(client, fields, raw=raw)
+    return network_results.publish_result(client, fields, raw=raw, result_ttl=result_ttl)

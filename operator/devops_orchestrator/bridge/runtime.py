@@ -77,6 +77,8 @@ class Bridge:
             )
             if settings.shared_workspace_claim
             else None,
+            result_ttl=settings.result_ttl_seconds,
+            dead_letter_max=settings.dead_letter_max,
         )
         self.heartbeat = Heartbeat(
             self.client,
@@ -113,10 +115,11 @@ class Bridge:
         self._reachable = reachable
 
     def status(self) -> str:
+        """`active` while running, even at the in-flight cap: the network's client routes
+        only to `active` orchestrators, and a full one still queues work for later
+        (`tasks:pending` is the backlog). `busy` would make the domain undiscoverable."""
         if self._stop.is_set():
             return registry.STATUS_STOPPING
-        if self.consumer.in_flight >= self.consumer.max_in_flight:
-            return registry.STATUS_BUSY
         return registry.STATUS_ACTIVE
 
     # --- life cycle ---------------------------------------------------------------------
@@ -152,7 +155,14 @@ class Bridge:
     def observe(self, body: Mapping[str, Any], *, deleted: bool = False) -> None:
         """From the kopf event handler: milestones and final results, now."""
         try:
-            observe_task(self.client, self.store, body, deleted=deleted)
+            observe_task(
+                self.client,
+                self.store,
+                body,
+                deleted=deleted,
+                intake_namespace=self.settings.namespace,
+                result_ttl=self.settings.result_ttl_seconds,
+            )
             self._mark(True)
         except RedisUnavailableError as exc:  # the sweeper publishes it when Redis is back
             self._mark(False, exc)

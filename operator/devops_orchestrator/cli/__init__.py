@@ -17,7 +17,7 @@ from devops_orchestrator.cli.worker_cmd import worker_group
 @click.group()
 @click.option(
     "--redis-url",
-    envvar="DEVOPS_REDIS_URL",
+    envvar=["DEVOPS_REDIS_URL", "REDIS_URL"],  # the network configures agents with REDIS_URL
     default="",
     show_envvar=True,
     help="Redis of the agent network",

@@ -21,7 +21,7 @@ _MAX_FILES_PASSED = 200
 _MAX_ISSUES_PASSED = 20
 _MAX_EXTRA_BYTES = 8 * 1024
 # Of a worker's own result fields only those its definition declares `downstream` reach
-# later stages: the briefing travels in one environment variable (at most 128 KiB).
+# later stages (the briefing is a ConfigMap file, core.briefing_file: small keeps it cheap).
 
 
 def build_prompt(
@@ -78,7 +78,7 @@ def build_briefing(
     deadline: datetime | None = None,
     budget: TaskBudget | None = None,
 ) -> Briefing:
-    """The full Briefing a worker Job receives in DEVOPS_BRIEFING."""
+    """The full Briefing a worker Job receives (a file: core.briefing_file)."""
     context: dict[str, Any] = dict(spec.context)
     downstream = {definition.name: definition.downstream for definition in definitions}
     return Briefing(

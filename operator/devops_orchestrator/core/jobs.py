@@ -9,6 +9,12 @@ from typing import Any
 
 from devops_orchestrator import constants as c
 from devops_orchestrator.config import Settings
+from devops_orchestrator.core.briefing_file import (
+    BRIEFING_FILE,
+    BRIEFING_FILE_ENV,
+    build_briefing_configmap,
+    render_briefing_volume,
+)
 from devops_orchestrator.core.decision import JobToCreate
 from devops_orchestrator.models import EngineName
 
@@ -250,6 +256,16 @@ def _render_pod_spec(
     }
 
 
+def render_briefing_configmap(
+    job: JobToCreate, *, task_name: str, task_uid: str, namespace: str
+) -> dict[str, Any]:
+    """The ConfigMap the Job's pod reads its briefing from; created before the Job."""
+    labels = build_job_labels(task_name, job.worker, job.attempt)
+    return build_briefing_configmap(
+        job, task_name=task_name, task_uid=task_uid, namespace=namespace, labels=labels
+    )
+
+
 def _field_env(name: str, path: str) -> dict[str, Any]:
     return {"name": name, "valueFrom": {"fieldRef": {"fieldPath": path}}}
 
@@ -266,7 +282,7 @@ def _render_env(
     runs (never as files a tool could read): the API key only for an engine that may
     use it, the git credentials only for a git workspace that names them."""
     env: list[dict[str, Any]] = [
-        {"name": "DEVOPS_BRIEFING", "value": job.briefing.model_dump_json()},
+        {"name": BRIEFING_FILE_ENV, "value": BRIEFING_FILE},  # see render_briefing_configmap
         _field_env("POD_NAMESPACE", "metadata.namespace"),
         _field_env("POD_NAME", "metadata.name"),
         {"name": "HOME", "value": TMP_PATH},  # the root filesystem is read-only
@@ -297,6 +313,8 @@ def _render_volumes(job: JobToCreate) -> tuple[list[dict[str, Any]], list[dict[s
         workspace_volume = {"name": "workspace", "persistentVolumeClaim": claim}
         if spec.volume.sub_path:
             workspace_mount["subPath"] = spec.volume.sub_path
-    mounts = [workspace_mount, {"name": "tmp", "mountPath": TMP_PATH}]
-    volumes = [workspace_volume, {"name": "tmp", "emptyDir": {"sizeLimit": TMP_SIZE_LIMIT}}]
+    briefing_mount, briefing_volume = render_briefing_volume(job.job_name)
+    mounts = [workspace_mount, {"name": "tmp", "mountPath": TMP_PATH}, briefing_mount]
+    tmp_volume = {"name": "tmp", "emptyDir": {"sizeLimit": TMP_SIZE_LIMIT}}
+    volumes = [workspace_volume, tmp_volume, briefing_volume]
     return mounts, volumes

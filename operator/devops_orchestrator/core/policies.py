@@ -24,7 +24,8 @@ from devops_orchestrator.config import (
 
 # --- Worker attempts ------------------------------------------------------------------
 
-NO_RETRY_REASONS = frozenset({"DeadlineExceeded"})  # the Job's deadline is the task's
+# The Job's deadline is the task's; pods that cannot be created fail the same way again.
+NO_RETRY_REASONS = frozenset({"DeadlineExceeded", "PodsCannotBeCreated"})
 
 
 def worker_attempts(max_retries: int) -> int:

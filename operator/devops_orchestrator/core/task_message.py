@@ -13,10 +13,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from devops_orchestrator import constants as c
+from devops_orchestrator.core.item_limits import (
+    limits_problem,
+    size_problem,
+    task_id_problem,
+)
 from devops_orchestrator.models import Priority, TaskMessage
-
-MAX_ITEM_BYTES = 200_000  # the raw string is kept in an annotation (256 KiB in total)
-MAX_TASK_ID_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -25,23 +27,26 @@ class DeadLetter:
 
     reason: str
     task_id: str | None = None
+    destination: str | None = None  # the item's own, when it names one
 
 
 def parse_task_item(raw: bytes | str, *, max_description_chars: int) -> TaskMessage | DeadLetter:
     """Validate one raw queue item. Never raises."""
     if isinstance(raw, bytes):
-        if len(raw) > MAX_ITEM_BYTES:
-            return DeadLetter(f"item too large: {len(raw)} bytes (max {MAX_ITEM_BYTES})")
+        too_large = size_problem(len(raw))
+        if too_large:
+            return DeadLetter(too_large)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             return DeadLetter("not valid UTF-8")
     else:
         text = raw
-        if len(text.encode("utf-8", "surrogatepass")) > MAX_ITEM_BYTES:
-            return DeadLetter(f"item too large (max {MAX_ITEM_BYTES} bytes)")
+        too_large = size_problem(len(text.encode("utf-8", "surrogatepass")))
+        if too_large:
+            return DeadLetter(too_large)
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except (ValueError, RecursionError) as exc:
         return DeadLetter(f"not JSON: {_first_line(str(exc))}")
     if not isinstance(data, dict):
@@ -49,38 +54,41 @@ def parse_task_item(raw: bytes | str, *, max_description_chars: int) -> TaskMess
     task_id = read_task_id(data)
     if task_id is None:
         return DeadLetter(_task_id_problem(data))
+    destination = data.get("destination")
+    destination = destination if isinstance(destination, str) else None
     reason = _shape_problem(data, max_description_chars)
+    if reason is None:
+        context = (data.get("payload") or {}).get("context", {})
+        reason = limits_problem(data, len(json.dumps(context, ensure_ascii=False).encode()))
     if reason is not None:
-        return DeadLetter(reason, task_id)
+        return DeadLetter(reason, task_id, destination)
     try:
         return TaskMessage.model_validate(data)
     except ValidationError as exc:
-        return DeadLetter(f"invalid task: {_validation_summary(exc)}", task_id)
+        return DeadLetter(f"invalid task: {_validation_summary(exc)}", task_id, destination)
 
 
 def read_task_id(data: dict[str, Any]) -> str | None:
-    """The task id when it is a usable string, else None."""
+    """The task id when it is usable as the network's id (and in our keys), else None."""
     task_id = data.get("task_id")
-    if not isinstance(task_id, str) or not task_id.strip():
-        return None
-    if len(task_id) > MAX_TASK_ID_CHARS:
-        return None
-    if any(ch.isspace() or not ch.isprintable() for ch in task_id):
-        return None
-    return task_id
+    return task_id if isinstance(task_id, str) and task_id_problem(task_id) is None else None
 
 
 def _task_id_problem(data: dict[str, Any]) -> str:
     if "task_id" not in data:
         return "missing task_id"
-    task_id = data["task_id"]
-    if not isinstance(task_id, str):
-        return f"task_id is not a string: {type(task_id).__name__}"
-    if not task_id.strip():
-        return "empty task_id"
-    if len(task_id) > MAX_TASK_ID_CHARS:
-        return f"task_id longer than {MAX_TASK_ID_CHARS} characters"
-    return "task_id contains whitespace or control characters"
+    return task_id_problem(data["task_id"]) or "unusable task_id"
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number out of range: {text[:40]}")
+    return value
 
 
 def _shape_problem(data: dict[str, Any], max_description_chars: int) -> str | None:

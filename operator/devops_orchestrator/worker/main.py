@@ -1,9 +1,10 @@
 """`python -m devops_orchestrator.worker`: what a worker Job runs.
 
-Reads the briefing (env `DEVOPS_BRIEFING` or `--briefing-file`), runs the worker
-(`runner.run_worker`), stores the result (in a cluster: the result and artifacts
-ConfigMaps, see `artifacts`), prints it as JSON on stdout and exits 0; on failure prints
-a clear error on stderr, stores it, and exits 1 (2 for an unusable briefing)."""
+Reads the briefing (`--briefing-file`, env `DEVOPS_BRIEFING_FILE` as worker Jobs get it,
+or env `DEVOPS_BRIEFING`), runs the worker (`runner.run_worker`), stores the result (in a
+cluster: the result and artifacts ConfigMaps, see `artifacts`), prints it as JSON on
+stdout and exits 0; on failure prints a clear error on stderr, stores it, and exits 1 (2
+for an unusable briefing)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from devops_orchestrator.worker.secrets import seal_process, take_secrets
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 BRIEFING_ENV = "DEVOPS_BRIEFING"
+BRIEFING_FILE_ENV = "DEVOPS_BRIEFING_FILE"  # core.briefing_file: the mounted ConfigMap
 
 
 class BriefingError(ValueError):
@@ -36,6 +38,8 @@ class BriefingError(ValueError):
 
 def load_briefing(path: Path | None, environ: dict[str, str] | None = None) -> Briefing:
     env = os.environ if environ is None else environ
+    if path is None and env.get(BRIEFING_FILE_ENV):  # how worker Jobs receive it
+        path = Path(env[BRIEFING_FILE_ENV])
     if path is not None:
         try:
             raw = path.read_text(encoding="utf-8")

@@ -1,0 +1,215 @@
+"""One item never stops the others: the consumer's recovery and publishing sweeps on a
+real redis-server, with a task store that refuses some tasks the way the API server
+does (a permanent 422, a retryable 503)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import redis
+
+from devops_orchestrator import constants as c
+from devops_orchestrator.adapters.errors import PermanentError, RetryableError
+from devops_orchestrator.adapters.redis_client import connect
+from devops_orchestrator.bridge.consumer import Consumer
+from fixtures_redis import RedisServer
+from task_store_double import RecordingStore
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+NAMESPACE = "intake"
+
+
+class RefusingStore(RecordingStore):
+    """Refuses to create tasks whose description names a refusal."""
+
+    def create(self, manifest: Mapping[str, Any]) -> bool:
+        description = manifest["spec"]["description"]
+        if "refused-for-good" in description:
+            raise PermanentError("create devopstask: 422 admission denied", status=422)
+        if "refused-for-now" in description:
+            raise RetryableError("create devopstask: 503 unavailable", status=503)
+        return super().create(manifest)
+
+
+def task(description: str, task_id: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {
+        "task_id": task_id or str(uuid.uuid4()),
+        "destination": "devops",
+        "payload": {"description": description, "requirements": [], "context": {}},
+        "metadata": {"priority": "normal", "timeout_seconds": 300},
+        **extra,
+    }
+
+
+@pytest.fixture
+def consumer(redis_server: RedisServer, redis_client: redis.Redis) -> Iterator[Consumer]:
+    made = Consumer(
+        client=connect(redis_server.url),
+        queue_client=connect(redis_server.url, block_seconds=0.1),
+        store=RefusingStore(),
+        agent_id="devops-isolation",
+        namespace=NAMESPACE,
+        block_seconds=0.1,
+        clock=lambda: NOW,
+        dead_letter_max=5,
+        result_ttl=3600,
+    )
+    yield made
+    made.client.close()
+    made.queue_client.close()
+
+
+def put_in_flight(client: redis.Redis, item: dict[str, Any]) -> str:
+    """As a consumer that took the item and crashed left it; the producer marked it."""
+    client.hset(
+        c.result_key(item["task_id"]), mapping={"task_id": item["task_id"], "status": "pending"}
+    )
+    raw = json.dumps(item)
+    client.lpush(c.active_key(), raw)
+    return raw
+
+
+def dead_reasons(client: redis.Redis) -> dict[str | None, str]:
+    letters = [json.loads(x) for x in client.lrange(c.dead_key(), 0, -1)]
+    return {letter["task_id"]: letter["reason"] for letter in letters}
+
+
+def test_recovery_handles_each_item_on_its_own(
+    consumer: Consumer, redis_client: redis.Redis
+) -> None:
+    refused = task("refused-for-good: an admission policy says no")
+    later = task("refused-for-now: the API server is restarting")
+    wrongtype = task("Containerize the app")  # its results key is not a hash
+    good = task("Containerize the Node.js app with a Dockerfile")
+    for item in (refused, later, wrongtype, good):
+        put_in_flight(redis_client, item)
+    redis_client.delete(c.result_key(wrongtype["task_id"]))
+    redis_client.set(c.result_key(wrongtype["task_id"]), "somebody else's string")
+
+    assert consumer.recover() == 4
+
+    store = consumer.store
+    assert isinstance(store, RecordingStore)
+    assert {body["spec"]["taskId"] for body in store.objects.values()} >= {good["task_id"]}
+    reasons = dead_reasons(redis_client)
+    assert "422 admission denied" in reasons[refused["task_id"]]
+    assert "WRONGTYPE" in reasons[wrongtype["task_id"]]
+    # the refused one is answered; the wrong-type key is left as it was
+    answer = redis_client.hgetall(c.result_key(refused["task_id"]))
+    assert answer["status"] == "failed" and "422" in answer["error"]
+    assert 0 < redis_client.ttl(c.result_key(refused["task_id"])) <= 3600
+    assert redis_client.get(c.result_key(wrongtype["task_id"])) == "somebody else's string"
+    # the transient one waits in the active list for the next sweep, with the good one
+    active = [json.loads(x)["task_id"] for x in redis_client.lrange(c.active_key(), 0, -1)]
+    assert sorted(active) == sorted([later["task_id"], good["task_id"]])
+
+
+def test_duplicates_are_answered_and_redelivery_is_not(
+    consumer: Consumer, redis_client: redis.Redis
+) -> None:
+    first = task("Containerize the Node.js app with a Dockerfile")
+    raw = put_in_flight(redis_client, first)
+    assert consumer.handle_isolated(raw.encode()) == "created"
+    assert consumer.handle_isolated(raw.encode()) == "running"  # the same item again
+    reused = {**first, "timestamp": "later"}
+    redis_client.lpush(c.active_key(), json.dumps(reused))
+    redis_client.hset(c.result_key(first["task_id"]), "status", "pending")
+    consumer.recover()
+    answer = redis_client.hgetall(c.result_key(first["task_id"]))
+    assert (answer["status"], answer["error"]) == ("failed", "duplicate task_id")
+    assert dead_reasons(redis_client)[first["task_id"]] == "duplicate task_id"
+    assert redis_client.lrange(c.active_key(), 0, -1) == [raw]
+
+
+def test_malformed_items_never_answer_for_tasks_we_did_not_take(
+    consumer: Consumer, redis_client: redis.Redis
+) -> None:
+    theirs, addressed_elsewhere, ours = (str(uuid.uuid4()) for _ in range(3))
+    redis_client.hset(c.result_key(theirs), mapping={"task_id": theirs, "status": "in_progress"})
+    redis_client.hset(c.result_key(addressed_elsewhere), mapping={"status": "pending"})
+    items = [
+        {"task_id": theirs, "payload": "not an object"},
+        {"task_id": addressed_elsewhere, "destination": "infra", "payload": []},
+        {"task_id": ours, "payload": {"description": "x", "requirements": ["r"] * 51}},
+        {"task_id": f"{ours}:logs", "payload": {"description": "x"}},
+    ]
+    for item in items:
+        redis_client.lpush(c.active_key(), json.dumps(item))
+    consumer.recover()
+    assert redis_client.llen(c.active_key()) == 0
+    assert redis_client.hget(c.result_key(theirs), "status") == "in_progress"
+    assert redis_client.hget(c.result_key(addressed_elsewhere), "status") == "pending"
+    assert "too many payload.requirements" in redis_client.hget(c.result_key(ours), "error")
+    assert not redis_client.exists(c.result_logs_key(ours))
+
+
+def test_the_dead_letter_list_keeps_its_newest_entries(
+    consumer: Consumer, redis_client: redis.Redis
+) -> None:
+    for index in range(8):
+        redis_client.lpush(c.active_key(), f"garbage {index}")
+    consumer.recover()  # dead-letters them in the order it met them: 7 first, 0 last
+    kept = [json.loads(x)["raw"] for x in redis_client.lrange(c.dead_key(), 0, -1)]
+    assert kept == [f"garbage {index}" for index in range(5)]
+
+
+def test_the_cap_counts_every_replicas_unfinished_tasks(
+    consumer: Consumer, redis_client: redis.Redis
+) -> None:
+    """Another replica's tasks count; finished or foreign ones do not; checked before
+    the first take (a fresh consumer, as after a restart)."""
+    consumer.max_in_flight = 2
+    store = consumer.store
+    assert isinstance(store, RecordingStore)
+    for index in range(2):
+        item = task(f"Containerize service {index}")
+        put_in_flight(redis_client, item)
+    consumer.recover()
+    for body in store.objects.values():  # as if another replica had taken them
+        body["metadata"]["annotations"][c.ANNOTATION_TAKEN_BY] = "devops-other"
+    fresh = Consumer(
+        client=consumer.client,
+        queue_client=consumer.queue_client,
+        store=store,
+        agent_id="devops-restarted",
+        namespace=NAMESPACE,
+        max_in_flight=2,
+        block_seconds=0.1,
+    )
+    assert fresh.at_capacity()
+    first = next(iter(store.objects.values()))
+    first["status"] = {"phase": "Succeeded"}
+    fresh.refresh_in_flight()
+    assert not fresh.at_capacity()
+
+
+def test_publishing_handles_each_task_on_its_own(
+    consumer: Consumer, redis_client: redis.Redis
+) -> None:
+    broken, good = task("Containerize service a"), task("Containerize service b")
+    for item in (broken, good):
+        put_in_flight(redis_client, item)
+    consumer.recover()
+    store = consumer.store
+    assert isinstance(store, RecordingStore)
+    for body in store.objects.values():
+        body["status"] = {"phase": "Succeeded", "completedAt": "2026-12-01T12:00:00Z"}
+    redis_client.delete(c.result_key(broken["task_id"]))
+    redis_client.set(c.result_key(broken["task_id"]), "not a hash")
+
+    assert consumer.publish_pending() == 1
+
+    assert redis_client.hget(c.result_key(good["task_id"]), "status") == "completed"
+    assert "WRONGTYPE" in dead_reasons(redis_client)[None]
+    assert redis_client.llen(c.active_key()) == 0
+    marks = {
+        body["spec"]["taskId"]: body["metadata"]["labels"].get(c.LABEL_REDIS_PUBLISHED)
+        for body in store.objects.values()
+    }
+    assert marks == {broken["task_id"]: "true", good["task_id"]: "true"}
+    assert consumer.publish_pending() == 0  # neither is selected again
