@@ -16,6 +16,7 @@ from devops_orchestrator.core.item_limits import (
     nesting_depth,
     task_id_problem,
 )
+from devops_orchestrator.core.task_message import DeadLetter, parse_task_item
 
 
 def nested(depth: int) -> Any:
@@ -79,3 +80,15 @@ def test_limits(data: dict[str, Any], context_bytes: int, problem: str | None) -
 def test_a_300_deep_item_is_judged_without_recursion() -> None:
     data = json.loads("[" * 300 + "]" * 300)
     assert nesting_depth(data, MAX_DEPTH) == MAX_DEPTH + 1
+
+
+def test_an_oversized_item_is_still_answered_when_its_id_can_be_read() -> None:
+    big = {"task_id": "big-1", "destination": "devops", "payload": {"description": "x" * 70_000}}
+    letter = parse_task_item(json.dumps(big).encode(), max_description_chars=8000)
+    assert isinstance(letter, DeadLetter)
+    assert (letter.task_id, letter.destination) == ("big-1", "devops")
+    assert letter.reason.startswith("item too large")
+    huge = json.dumps({"task_id": "huge-1", "payload": {"description": "x" * 2_000_000}})
+    assert parse_task_item(huge.encode(), max_description_chars=8000) == DeadLetter(
+        f"item too large: {len(huge)} bytes (max 65536)"
+    )

@@ -20,6 +20,8 @@ from devops_orchestrator.core.item_limits import (
 )
 from devops_orchestrator.models import Priority, TaskMessage
 
+MAX_READABLE_BYTES = 1024 * 1024  # an oversized item up to this is still read for its id
+
 
 @dataclass(frozen=True)
 class DeadLetter:
@@ -33,18 +35,17 @@ class DeadLetter:
 def parse_task_item(raw: bytes | str, *, max_description_chars: int) -> TaskMessage | DeadLetter:
     """Validate one raw queue item. Never raises."""
     if isinstance(raw, bytes):
-        too_large = size_problem(len(raw))
-        if too_large:
-            return DeadLetter(too_large)
+        size = len(raw)
         try:
-            text = raw.decode("utf-8")
+            text = raw.decode("utf-8") if size <= MAX_READABLE_BYTES else ""
         except UnicodeDecodeError:
-            return DeadLetter("not valid UTF-8")
+            return DeadLetter(size_problem(size) or "not valid UTF-8")
     else:
         text = raw
-        too_large = size_problem(len(text.encode("utf-8", "surrogatepass")))
-        if too_large:
-            return DeadLetter(too_large)
+        size = len(text.encode("utf-8", "surrogatepass"))
+    too_large = size_problem(size)
+    if too_large:
+        return DeadLetter(too_large, *_address_of_oversized(text, size))
     try:
         data = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except (ValueError, RecursionError) as exc:
@@ -66,6 +67,21 @@ def parse_task_item(raw: bytes | str, *, max_description_chars: int) -> TaskMess
         return TaskMessage.model_validate(data)
     except ValidationError as exc:
         return DeadLetter(f"invalid task: {_validation_summary(exc)}", task_id, destination)
+
+
+def _address_of_oversized(text: str, size: int) -> tuple[str | None, str | None]:
+    """(task id, destination) of an item too large to run, when it is still small
+    enough to read (so its producer gets an answer instead of `pending` forever)."""
+    if size > MAX_READABLE_BYTES:
+        return None, None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    destination = data.get("destination")
+    return read_task_id(data), destination if isinstance(destination, str) else None
 
 
 def read_task_id(data: dict[str, Any]) -> str | None:
