@@ -155,7 +155,7 @@ class Settings(BaseSettings):
     )
     watch_namespaces: list[str] = Field(default=[], description="Namespaces to watch; empty: all")
     peering_lifetime_seconds: int = Field(
-        default=10,
+        default=6,
         ge=2,
         description="A silent replica counts as dead after this; standby takes over",
     )
