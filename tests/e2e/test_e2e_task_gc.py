@@ -1,5 +1,5 @@
 """Garbage collection at scale on the real API server: 1,000 finished tasks past their
-time go, with their ConfigMaps, in paged list calls; running, recent and long-lived
+time go, with their ConfigMaps (owned by them), in paged list calls; running, recent and long-lived
 (`spec.ttlSecondsAfterFinished`) tasks stay. The objects are made directly through the
 API (as finished tasks would leave them: kubectl, one List per kind), not by running
 1,000 tasks."""
@@ -15,6 +15,7 @@ from kubernetes import client
 from devops_orchestrator import constants as c
 from devops_orchestrator.adapters import kube, tasks
 from devops_orchestrator.collector import Collector
+from polling import wait_for
 
 EXPIRED = 1000
 DAY = 86400
@@ -24,12 +25,13 @@ def stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def apply(cluster: Any, namespace: str, items: list[dict[str, Any]], *args: str) -> None:
+def apply(cluster: Any, namespace: str, items: list[dict[str, Any]], *args: str) -> str:
     listing = json.dumps({"apiVersion": "v1", "kind": "List", "items": items})
     done = cluster.kubectl(
         *args, "-n", namespace, "-f", "-", input=listing, check=False, timeout=600
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    return str(done.stdout)
 
 
 def test_a_thousand_expired_tasks_go_with_their_configmaps(
@@ -55,12 +57,17 @@ def test_a_thousand_expired_tasks_go_with_their_configmaps(
             "spec": spec,
         }
 
-    def configmap(name: str) -> dict[str, Any]:
+    def configmap(name: str, uid: str) -> dict[str, Any]:
+        """A result ConfigMap as the operator stores it: owned by its task."""
         labels = {c.LABEL_TASK: name, c.LABEL_MANAGED_BY: c.MANAGED_BY, c.LABEL_COMPONENT: "result"}
-        meta = {"name": f"{name}-docker-1-result", "labels": labels}
+        owner = {"apiVersion": c.API_VERSION, "kind": c.KIND, "name": name, "uid": uid}
+        meta = {"name": f"{name}-docker-1-result", "labels": labels, "ownerReferences": [owner]}
         return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": {"r": "{}"}}
 
-    apply(cluster, namespace, [task(name) for name in statuses], "create")
+    made = json.loads(
+        apply(cluster, namespace, [task(n) for n in statuses], "create", "-o", "json")
+    )
+    uids = {item["metadata"]["name"]: item["metadata"]["uid"] for item in made["items"]}
     finished = [
         {"apiVersion": c.API_VERSION, "kind": c.KIND, "metadata": {"name": name}, "status": status}
         for name, status in statuses.items()
@@ -75,7 +82,7 @@ def test_a_thousand_expired_tasks_go_with_their_configmaps(
         "--subresource=status",
         "--validate=false",
     )
-    apply(cluster, namespace, [configmap(name) for name in statuses], "create")
+    apply(cluster, namespace, [configmap(name, uids[name]) for name in statuses], "create")
     kube.use_api_client(kube_api)
 
     pages = list(tasks.iter_task_pages((namespace,), page_size=100))
@@ -87,8 +94,14 @@ def test_a_thousand_expired_tasks_go_with_their_configmaps(
 
     left = sorted(body["metadata"]["name"] for body in tasks.list_tasks((namespace,)))
     assert left == ["just-finished", "kept-longer", "still-running"]
-    configmaps = client.CoreV1Api(kube_api).list_namespaced_config_map(
-        namespace, label_selector=f"{c.LABEL_MANAGED_BY}={c.MANAGED_BY}"
-    )
-    assert sorted(cm.metadata.labels[c.LABEL_TASK] for cm in configmaps.items) == left
+
+    def configmaps_left() -> list[str] | None:
+        found = client.CoreV1Api(kube_api).list_namespaced_config_map(
+            namespace, label_selector=f"{c.LABEL_MANAGED_BY}={c.MANAGED_BY}"
+        )
+        names = sorted(cm.metadata.labels[c.LABEL_TASK] for cm in found.items)
+        return names if names == left else None
+
+    # the ConfigMaps follow their tasks through Kubernetes' garbage collector
+    wait_for("the collected tasks' ConfigMaps to go", configmaps_left, 120)
     assert collector.collect_once() == 0  # nothing more is due
