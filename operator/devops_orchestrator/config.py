@@ -48,8 +48,9 @@ class Settings(BaseSettings):
     anthropic_secret_name: str = Field(
         default="anthropic-api-key", description="Secret with key ANTHROPIC_API_KEY"
     )
+    # A safety net only: Job events, deadlines and backoffs trigger passes themselves.
     recheck_interval_seconds: float = Field(
-        default=5.0, gt=0, description="Timer re-checking running tasks"
+        default=60.0, gt=0, description="Timer re-checking running tasks"
     )
 
     # Engine and models (workers). Pinned ids: an SDK upgrade never changes the model.

@@ -2,7 +2,7 @@
 
 Every trigger leads to the same level-based pass (`reconcile.Reconciler`):
 - the task was created, changed (spec, the retry annotation) or found at start-up;
-- a timer, every `recheck_interval_seconds`, while the task is not final;
+- a safety-net timer, every `recheck_interval_seconds`, while the task is not final;
 - any event of a Job we own (label managed-by), for the task named in its labels;
 - the Decision's own `requeue_after` (deadlines), scheduled by the reconciler.
 """
@@ -32,7 +32,7 @@ from devops_orchestrator.constants import (
     VERSION,
 )
 from devops_orchestrator.core.jobs import build_job_config
-from devops_orchestrator.core.status import is_final
+from devops_orchestrator.core.status import is_final, is_settled
 from devops_orchestrator.definitions import load_definitions
 from devops_orchestrator.reconcile import Reconciler
 
@@ -67,7 +67,10 @@ async def configure(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> Non
     # Our status is ours alone: kopf keeps its bookkeeping in annotations.
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage()
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage()
-    settings.posting.level = logging.INFO
+    # kopf posts a k8s Event per log line at this level or above: at INFO that is one
+    # per handler run ("Handler ... succeeded"), timers included. Our own Events (the
+    # Decision's) are posted directly and are not affected.
+    settings.posting.level = logging.WARNING
     # Peers of equal priority all pause (kopf's rule); a random one per replica makes
     # exactly one of the Deployment's replicas active and the other a hot standby.
     settings.peering.priority = secrets.randbelow(2**31) + 1
@@ -102,7 +105,13 @@ async def stop_collector(memo: Any, **_: Any) -> None:
         await asyncio.to_thread(collector.stop)
 
 
-@kopf.on.resume(*_TASKS)
+def _unsettled(body: kopf.Body, **_: Any) -> bool:
+    return not is_settled(body)
+
+
+# At start-up, only the tasks a pass could still change: thousands of finished ones
+# would otherwise cost a pass (and its requests) each.
+@kopf.on.resume(*_TASKS, when=_unsettled)
 @kopf.on.create(*_TASKS)
 @kopf.on.update(*_TASKS)
 async def task_changed(memo: Any, namespace: str | None, name: str, **_: Any) -> None:

@@ -34,6 +34,9 @@ RECONCILE_ERRORS = Counter(
 )
 
 _phases: dict[tuple[str, str], str] = {}
+_counts: dict[str, int] = {phase.value: 0 for phase in TaskPhase}
+for _phase, _count in _counts.items():  # every phase is exported, 0 until seen
+    TASKS_BY_PHASE.labels(phase=_phase).set(_count)
 _phases_lock = threading.Lock()
 
 
@@ -53,22 +56,26 @@ def record_spend(spent: TokenUsage) -> None:
 
 def record_task_phase(namespace: str, name: str, phase: str) -> None:
     with _phases_lock:
-        _phases[(namespace, name)] = phase
-        _publish_phases()
+        _move((namespace, name), phase)
 
 
 def forget_task(namespace: str, name: str) -> None:
     with _phases_lock:
-        _phases.pop((namespace, name), None)
-        _publish_phases()
+        _move((namespace, name), None)
 
 
-def _publish_phases() -> None:
-    counts = {phase.value: 0 for phase in TaskPhase}
-    for phase in _phases.values():
-        counts[phase] = counts.get(phase, 0) + 1
-    for phase, count in counts.items():
-        TASKS_BY_PHASE.labels(phase=phase).set(count)
+def _move(key: tuple[str, str], phase: str | None) -> None:
+    """One task from its old phase to `phase` (None: gone). Only the two gauges that
+    change are set: a pass costs the same with 10 or 10,000 tasks known."""
+    old = _phases.pop(key, None) if phase is None else _phases.get(key)
+    if old == phase:
+        return
+    if phase is not None:
+        _phases[key] = phase
+    for gone, delta in ((old, -1), (phase, 1)):
+        if gone is not None:
+            _counts[gone] = _counts.get(gone, 0) + delta
+            TASKS_BY_PHASE.labels(phase=gone).set(_counts[gone])
 
 
 READY_PATH = "/readyz"

@@ -166,9 +166,14 @@ class Reconciler:
             return None
         self._waiting.add(key)
         lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            self._waiting.discard(key)
-            return await self._run(key)
+        try:
+            async with lock:
+                self._waiting.discard(key)
+                return await self._run(key)
+        finally:
+            # Nothing is kept per task between passes: the next trigger makes a new lock.
+            if key not in self._waiting and not lock.locked():
+                self._locks.pop(key, None)
 
     def trigger(self, namespace: str, name: str, *, after: float = 0.0) -> None:
         """Schedule a pass in the background (from watchers and requeues); failures are

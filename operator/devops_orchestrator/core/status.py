@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from devops_orchestrator.constants import ANNOTATION_RETRY
 from devops_orchestrator.core.merge_patch import build_merge_patch, drop_nulls
 from devops_orchestrator.core.planning import Plan
 from devops_orchestrator.core.routing import RoutingDecision
@@ -103,6 +104,17 @@ def parse_task_phase(value: Any) -> TaskPhase | None:
 def is_final(status: Mapping[str, Any]) -> bool:
     """Whether the task reached a final phase (no more Jobs, result published)."""
     return parse_task_phase(status.get("phase")) in FINAL_PHASES
+
+
+def is_settled(body: Mapping[str, Any]) -> bool:
+    """A final task whose status already answers its generation and its retry annotation:
+    a pass would find nothing to do, so a restart need not look at it again."""
+    meta = body.get("metadata") or {}
+    status = body.get("status") or {}
+    if not is_final(status) or status.get("observedGeneration") != meta.get("generation"):
+        return False
+    token = (meta.get("annotations") or {}).get(ANNOTATION_RETRY)
+    return token is None or token == status.get("retryToken")
 
 
 # --- Conditions -----------------------------------------------------------------------
