@@ -3,7 +3,8 @@
 Every trigger leads to the same level-based pass (`reconcile.Reconciler`):
 - the task was created, changed (spec, the retry annotation) or found at start-up;
 - a safety-net timer, every `recheck_interval_seconds`, while the task is not final;
-- any event of a Job we own (label managed-by), for the task named in its labels;
+- an event of a Job we own (label managed-by) that changes what the decision reads of
+  it (`job_events`), for the task that owns it;
 - the Decision's own `requeue_after` (deadlines), scheduled by the reconciler.
 """
 
@@ -34,12 +35,14 @@ from devops_orchestrator.constants import (
 from devops_orchestrator.core.jobs import build_job_config
 from devops_orchestrator.core.status import is_final, is_settled
 from devops_orchestrator.definitions import load_definitions
+from devops_orchestrator.job_events import JobChangeFilter
 from devops_orchestrator.reconcile import Reconciler
 
 logger = logging.getLogger(__name__)
 _settings = get_settings()
 _TASKS = (GROUP, VERSION, PLURAL)
 _OWNED_JOBS = {LABEL_MANAGED_BY: MANAGED_BY}
+_job_changes = JobChangeFilter()
 
 
 def _reconciler(memo: Any) -> Reconciler:
@@ -130,8 +133,10 @@ async def task_deleted(memo: Any, namespace: str | None, name: str, **_: Any) ->
 
 
 @kopf.on.event("batch", "v1", "jobs", labels=_OWNED_JOBS)
-async def owned_job_event(memo: Any, namespace: str | None, meta: kopf.Meta, **_: Any) -> None:
-    if namespace is None:
+async def owned_job_event(
+    memo: Any, namespace: str | None, meta: kopf.Meta, body: kopf.Body, type: str | None, **_: Any
+) -> None:
+    if namespace is None or not _job_changes.changed(type, body):
         return
     # The owner reference holds the task's full name (its label may be shortened).
     for owner in meta.get("ownerReferences") or []:

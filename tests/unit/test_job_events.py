@@ -1,0 +1,49 @@
+"""Job events that change nothing the decision reads trigger no pass."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from devops_orchestrator.job_events import JobChangeFilter
+
+
+def _job(uid: str = "u1", **status: Any) -> dict[str, Any]:
+    return {
+        "metadata": {
+            "name": "t-docker-1",
+            "uid": uid,
+            "labels": {"devops.agentnet.dev/worker": "docker-worker"},
+        },
+        "status": status,
+    }
+
+
+COMPLETE = [{"type": "Complete", "status": "True", "lastTransitionTime": "2026-01-01T00:00:09Z"}]
+
+
+def test_only_starts_finishes_and_deletions_pass_and_finished_jobs_are_forgotten() -> None:
+    seen = JobChangeFilter()
+    assert seen.changed("ADDED", _job())  # new to this operator
+    assert not seen.changed("MODIFIED", _job())  # metadata-only churn
+    started = {"startTime": "2026-01-01T00:00:00Z"}
+    assert seen.changed("MODIFIED", _job(**started))
+    assert not seen.changed("MODIFIED", _job(**started, active=1))
+    assert not seen.changed("MODIFIED", _job(**started, active=1, ready=1))
+    assert len(seen) == 1
+    done = {**started, "completionTime": "2026-01-01T00:00:09Z", "conditions": COMPLETE}
+    assert seen.changed("MODIFIED", _job(**done, succeeded=1))
+    assert len(seen) == 0  # nothing kept once the Job finished
+    assert seen.changed("DELETED", _job(**done))
+
+
+def test_jobs_are_told_apart_by_uid_and_a_deletion_of_a_running_job_passes() -> None:
+    seen = JobChangeFilter()
+    assert seen.changed("ADDED", _job("a"))
+    assert seen.changed("ADDED", _job("b"))
+    assert not seen.changed("MODIFIED", _job("a"))
+    deleting = _job("b")
+    deleting["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:05Z"
+    assert seen.changed("MODIFIED", deleting)  # counts as failed (Deleted) from now
+    assert len(seen) == 1
+    assert seen.changed("DELETED", _job("a"))
+    assert len(seen) == 0
