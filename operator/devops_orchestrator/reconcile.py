@@ -39,6 +39,7 @@ from devops_orchestrator.core.routing import RoutingDecision
 from devops_orchestrator.core.spend import build_usage_delta, default_budget
 from devops_orchestrator.core.status import build_worker_durations, read_status
 from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec
+from devops_orchestrator.result_cache import ResultCache, finished_job_names
 from devops_orchestrator.workspace_turns import end_turn, take_turn
 
 logger = logging.getLogger(__name__)
@@ -66,9 +67,11 @@ def run_pass(
     definitions: Sequence[AgentDefinition],
     now: datetime | None = None,
     planner: Planner | None = None,
+    cache: ResultCache | None = None,
 ) -> PassOutcome:
     """Observe the task, its Jobs and their results; decide; create and stop Jobs; write
-    the status once. Raises RetryableError / PermanentError from the adapters."""
+    the status once. Raises RetryableError / PermanentError from the adapters. With
+    `cache`, the results are read only when a Job finished since the last read."""
     task = tasks.get_task(namespace, name)
     if task is None:
         return PassOutcome(task=None)
@@ -81,7 +84,12 @@ def run_pass(
         mark_failed(job, stuck[job_name], now) if (job_name := name_of(job)) in stuck else job
         for job in owned
     ]
-    stored = results.read_results(namespace, name, uid, owned)
+    finished = finished_job_names(owned)
+    stored = cache.get((namespace, name), uid, finished) if cache is not None else None
+    if stored is None:
+        stored = results.read_results(namespace, name, uid, owned)
+        if cache is not None:
+            cache.put((namespace, name), uid, finished, stored)
     errors = jobs.read_crash_messages(namespace, owned, stored.errors)
     settings = get_settings()
     observation = build_observation(
@@ -117,6 +125,8 @@ def run_pass(
             metrics.JOBS_CREATED.labels(worker=job.worker).inc()
     stopped = [job_name for job_name in decision.stop if jobs.delete_job(namespace, job_name)]
 
+    if cache is not None and decision.finished:
+        cache.forget((namespace, name))
     if decision.changed:
         written = tasks.patch_task_status(
             namespace, name, decision.status_patch, resource_version=meta.get("resourceVersion")
@@ -153,6 +163,7 @@ class Reconciler:
         self.job_config = job_config
         self.definitions = tuple(definitions)
         self.planner = planner
+        self.results = ResultCache()
         self._locks: dict[TaskKey, asyncio.Lock] = {}
         self._waiting: set[TaskKey] = set()
         self._requeues: dict[TaskKey, asyncio.TimerHandle] = {}
@@ -195,6 +206,7 @@ class Reconciler:
             handle.cancel()
         if key not in self._waiting and not (key in self._locks and self._locks[key].locked()):
             self._locks.pop(key, None)
+        self.results.forget(key)
         metrics.forget_task(namespace, name)
 
     def _start_background(self, key: TaskKey) -> None:
@@ -227,6 +239,7 @@ class Reconciler:
                     job_config=self.job_config,
                     definitions=self.definitions,
                     planner=self.planner,
+                    cache=self.results,
                 )
                 break
             except RetryableError as exc:
