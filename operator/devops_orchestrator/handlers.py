@@ -35,14 +35,12 @@ from devops_orchestrator.constants import (
 from devops_orchestrator.core.jobs import build_job_config
 from devops_orchestrator.core.status import is_final, is_settled
 from devops_orchestrator.definitions import load_definitions
-from devops_orchestrator.job_events import JobChangeFilter
 from devops_orchestrator.reconcile import Reconciler
 
 logger = logging.getLogger(__name__)
 _settings = get_settings()
 _TASKS = (GROUP, VERSION, PLURAL)
 _OWNED_JOBS = {LABEL_MANAGED_BY: MANAGED_BY}
-_job_changes = JobChangeFilter()
 
 
 def _reconciler(memo: Any) -> Reconciler:
@@ -136,7 +134,7 @@ async def task_deleted(memo: Any, namespace: str | None, name: str, **_: Any) ->
 async def owned_job_event(
     memo: Any, namespace: str | None, meta: kopf.Meta, body: kopf.Body, type: str | None, **_: Any
 ) -> None:
-    if namespace is None or not _job_changes.changed(type, body):
+    if namespace is None or not _reconciler(memo).job_changes.changed(type, body):
         return
     # The owner reference holds the task's full name (its label may be shortened).
     for owner in meta.get("ownerReferences") or []:

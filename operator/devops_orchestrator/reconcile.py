@@ -38,6 +38,7 @@ from devops_orchestrator.core.policies import UNEXPECTED_ERROR_DELAY_SECONDS, re
 from devops_orchestrator.core.routing import RoutingDecision
 from devops_orchestrator.core.spend import build_usage_delta, default_budget
 from devops_orchestrator.core.status import build_worker_durations, read_status
+from devops_orchestrator.job_events import JobChangeFilter
 from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec
 from devops_orchestrator.result_cache import ResultCache, finished_job_names
 from devops_orchestrator.workspace_turns import end_turn, take_turn
@@ -68,6 +69,7 @@ def run_pass(
     now: datetime | None = None,
     planner: Planner | None = None,
     cache: ResultCache | None = None,
+    job_changes: JobChangeFilter | None = None,
 ) -> PassOutcome:
     """Observe the task, its Jobs and their results; decide; create and stop Jobs; write
     the status once. Raises RetryableError / PermanentError from the adapters. With
@@ -121,6 +123,8 @@ def run_pass(
         briefing = render_briefing_configmap(job, task_name=name, task_uid=uid, namespace=namespace)
         kube.ensure_configmap(namespace, briefing)  # before the Job: its pod mounts it
         if jobs.ensure_job(namespace, manifest):
+            if job_changes is not None:
+                job_changes.created(manifest)
             created.append(job.job_name)
             metrics.JOBS_CREATED.labels(worker=job.worker).inc()
     stopped = [job_name for job_name in decision.stop if jobs.delete_job(namespace, job_name)]
@@ -164,6 +168,7 @@ class Reconciler:
         self.definitions = tuple(definitions)
         self.planner = planner
         self.results = ResultCache()
+        self.job_changes = JobChangeFilter()
         self._locks: dict[TaskKey, asyncio.Lock] = {}
         self._waiting: set[TaskKey] = set()
         self._requeues: dict[TaskKey, asyncio.TimerHandle] = {}
@@ -240,6 +245,7 @@ class Reconciler:
                     definitions=self.definitions,
                     planner=self.planner,
                     cache=self.results,
+                    job_changes=self.job_changes,
                 )
                 break
             except RetryableError as exc:

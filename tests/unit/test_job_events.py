@@ -7,15 +7,9 @@ from typing import Any
 from devops_orchestrator.job_events import JobChangeFilter
 
 
-def _job(uid: str = "u1", **status: Any) -> dict[str, Any]:
-    return {
-        "metadata": {
-            "name": "t-docker-1",
-            "uid": uid,
-            "labels": {"devops.agentnet.dev/worker": "docker-worker"},
-        },
-        "status": status,
-    }
+def _job(name: str = "t-docker-1", **status: Any) -> dict[str, Any]:
+    labels = {"devops.agentnet.dev/worker": "docker-worker"}
+    return {"metadata": {"name": name, "namespace": "ns", "labels": labels}, "status": status}
 
 
 COMPLETE = [{"type": "Complete", "status": "True", "lastTransitionTime": "2026-01-01T00:00:09Z"}]
@@ -36,7 +30,14 @@ def test_only_starts_finishes_and_deletions_pass_and_finished_jobs_are_forgotten
     assert seen.changed("DELETED", _job(**done))
 
 
-def test_jobs_are_told_apart_by_uid_and_a_deletion_of_a_running_job_passes() -> None:
+def test_a_job_this_operator_created_brings_nothing_new_when_it_appears() -> None:
+    seen = JobChangeFilter()
+    seen.created(_job())  # the manifest, as rendered: no status yet
+    assert not seen.changed("ADDED", _job())
+    assert seen.changed("MODIFIED", _job(startTime="2026-01-01T00:00:00Z"))
+
+
+def test_jobs_are_told_apart_by_name_and_a_deletion_of_a_running_job_passes() -> None:
     seen = JobChangeFilter()
     assert seen.changed("ADDED", _job("a"))
     assert seen.changed("ADDED", _job("b"))
