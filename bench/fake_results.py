@@ -14,6 +14,8 @@ from typing import Any
 
 from kubernetes import client as k8s
 
+from devops_orchestrator.constants import KIND, LABEL_ATTEMPT, LABEL_WORKER
+from devops_orchestrator.core.jobs import build_result_configmap_name
 from devops_orchestrator.models import Briefing, WorkerResult
 from devops_orchestrator.worker.artifacts import build_result_configmap
 
@@ -21,13 +23,25 @@ SUMMARY_PREFIX = "simulated"
 
 
 def briefing_of(job: dict[str, Any]) -> Briefing | None:
-    """The briefing a worker Job carries in its container's environment (pure)."""
-    containers = job.get("spec", {}).get("template", {}).get("spec", {}).get("containers") or []
-    for container in containers:
-        for env in container.get("env") or []:
-            if env.get("name") == "DEVOPS_BRIEFING" and isinstance(env.get("value"), str):
-                return Briefing.model_validate_json(env["value"])
-    return None
+    """What a worker of this Job would know about itself, from the Job's own metadata:
+    its task (owner), worker and attempt labels, and where its result goes (pure). Read
+    this way, not from the briefing the Job carries, so it holds however briefings
+    travel."""
+    meta = job.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    owner = next((o for o in meta.get("ownerReferences") or [] if o.get("kind") == KIND), None)
+    if owner is None or LABEL_WORKER not in labels or not meta.get("name"):
+        return None
+    return Briefing(
+        task_name=owner["name"],
+        task_uid=owner.get("uid", ""),
+        namespace=meta.get("namespace", ""),
+        worker=labels[LABEL_WORKER],
+        attempt=int(labels.get(LABEL_ATTEMPT, "1")),
+        job_name=meta["name"],
+        description="(simulated)",
+        result_configmap=build_result_configmap_name(meta["name"]),
+    )
 
 
 def build_simulated_result(briefing: Briefing, worker_seconds: float) -> WorkerResult:
@@ -57,8 +71,8 @@ class ResultWriter:
     def _write(self, job: dict[str, Any]) -> None:
         try:
             briefing = briefing_of(job)
-            if briefing is None or not briefing.result_configmap:
-                raise ValueError(f"Job {job['metadata']['name']} carries no briefing")
+            if briefing is None:
+                raise ValueError(f"Job {job['metadata']['name']} is not a worker Job")
             body = build_result_configmap(
                 briefing, build_simulated_result(briefing, self.worker_seconds), None
             )

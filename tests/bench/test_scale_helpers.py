@@ -14,7 +14,7 @@ from bench.scale.report import render_markdown, summarize_repeats
 from bench.scale.run import parse_runs
 
 from bench import kwok
-from devops_orchestrator.models import Briefing
+from devops_orchestrator.constants import KIND, LABEL_ATTEMPT, LABEL_WORKER
 
 FLOWS = "apiserver_flowcontrol_dispatched_requests_total"
 METRICS = """\
@@ -88,50 +88,25 @@ def test_kwok_node_is_untainted_and_managed_by_annotation() -> None:
     assert "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake" in argv
 
 
-def _briefing() -> Briefing:
-    return Briefing.model_validate(
-        {
-            "task_name": "t1",
-            "namespace": "ns",
-            "task_uid": "u1",
-            "worker": "docker-worker",
-            "attempt": 1,
-            "description": "Containerize the app",
-            "result_configmap": "t1-docker-1-result",
-        }
-    )
-
-
-def test_briefing_is_read_from_the_job_and_simulated_results_are_counted() -> None:
-    briefing = _briefing()
+def test_a_worker_jobs_result_target_is_read_from_its_metadata() -> None:
     job = {
-        "metadata": {"name": "t1-docker-1"},
-        "spec": {
-            "template": {
-                "spec": {
-                    "containers": [
-                        {
-                            "name": "worker",
-                            "env": [
-                                {"name": "POD_NAME", "valueFrom": {}},
-                                {"name": "DEVOPS_BRIEFING", "value": briefing.model_dump_json()},
-                            ],
-                        }
-                    ]
-                }
-            }
+        "metadata": {
+            "name": "t1-docker-worker-2",
+            "namespace": "ns",
+            "labels": {LABEL_WORKER: "docker-worker", LABEL_ATTEMPT: "2"},
+            "ownerReferences": [{"kind": KIND, "name": "t1", "uid": "u1"}],
         },
+        "spec": {"template": {"spec": {"containers": [{"name": "worker"}]}}},
     }
-    assert briefing_of(job) == briefing
-    assert briefing_of({"spec": {}}) is None
+    briefing = briefing_of(job)
+    assert briefing is not None
+    assert (briefing.task_name, briefing.task_uid, briefing.namespace) == ("t1", "u1", "ns")
+    assert (briefing.worker, briefing.attempt) == ("docker-worker", 2)
+    assert briefing.result_configmap == "t1-docker-worker-2-result"
+    assert briefing_of({"metadata": {"name": "floor-1", "labels": {}}}) is None
     result = build_simulated_result(briefing, 2.0)
     output = json.dumps(
-        {
-            "details": {
-                "docker-worker": {"summary": result.summary},
-                "ci-worker": {"summary": "real"},
-            }
-        }
+        {"details": {"docker-worker": {"summary": result.summary}, "ci-worker": {"summary": "x"}}}
     )
     assert count_simulated([output, "", json.dumps({"details": {}})]) == 1
 
