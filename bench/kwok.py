@@ -22,7 +22,7 @@ NODE_NAME = "kwok-node-0"
 MANAGED_ANNOTATION = ("kwok.x-k8s.io/node", "fake")
 STAGE_API = "kwok.x-k8s.io/v1alpha1"
 # Room for every pod of a large run: the scheduler counts requests against these.
-CAPACITY = {"cpu": "10k", "memory": "100Ti", "pods": "100k"}
+CAPACITY = {"cpu": "10k", "memory": "100Ti", "ephemeral-storage": "100Ti", "pods": "100k"}
 
 _NODE_READY = """\
 {{ $now := Now }}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -114,6 +116,8 @@ def run_bursts(stack: Stack, args: argparse.Namespace, kubeconfig: Path) -> list
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
+    # A stopped run still stops what it started (the `finally` below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results: dict[str, Any] = probes.run_header(vars(args))
     stack = Stack()
     sim: kwok.Kwok | None = None
