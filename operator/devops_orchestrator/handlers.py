@@ -24,6 +24,7 @@ from devops_orchestrator.adapters.errors import PermanentError, RetryableError
 from devops_orchestrator.collector import Collector
 from devops_orchestrator.config import Secrets, get_settings
 from devops_orchestrator.constants import (
+    ANNOTATION_RETRY,
     API_VERSION,
     GROUP,
     KIND,
@@ -112,9 +113,12 @@ def _unsettled(body: kopf.Body, **_: Any) -> bool:
 
 # At start-up, only the tasks a pass could still change: thousands of finished ones
 # would otherwise cost a pass (and its requests) each.
+# Updates: the spec and the retry annotation only; other annotations (the bridge's
+# published marker, kopf's own) change nothing a pass would decide.
 @kopf.on.resume(*_TASKS, when=_unsettled)
 @kopf.on.create(*_TASKS)
-@kopf.on.update(*_TASKS)
+@kopf.on.update(*_TASKS, field="spec")
+@kopf.on.update(*_TASKS, field=("metadata", "annotations", ANNOTATION_RETRY))
 async def task_changed(memo: Any, namespace: str | None, name: str, **_: Any) -> None:
     await _reconcile(memo, namespace, name)
 

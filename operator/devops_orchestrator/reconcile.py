@@ -90,7 +90,8 @@ def run_pass(
     stored = cache.get((namespace, name), uid, finished) if cache is not None else None
     if stored is None:
         stored = results.read_results(namespace, name, uid, owned)
-        if cache is not None:
+        answered = stored.results.keys() | stored.errors.keys()
+        if cache is not None and finished <= answered:  # a result still missing: read again
             cache.put((namespace, name), uid, finished, stored)
     errors = jobs.read_crash_messages(namespace, owned, stored.errors)
     settings = get_settings()

@@ -20,7 +20,7 @@ def test_only_starts_finishes_and_deletions_pass_and_finished_jobs_are_forgotten
     assert seen.changed("ADDED", _job())  # new to this operator
     assert not seen.changed("MODIFIED", _job())  # metadata-only churn
     started = {"startTime": "2026-01-01T00:00:00Z"}
-    assert seen.changed("MODIFIED", _job(**started))
+    assert not seen.changed("MODIFIED", _job(**started))  # no decision reads it
     assert not seen.changed("MODIFIED", _job(**started, active=1))
     assert not seen.changed("MODIFIED", _job(**started, active=1, ready=1))
     assert len(seen) == 1
@@ -34,7 +34,8 @@ def test_a_job_this_operator_created_brings_nothing_new_when_it_appears() -> Non
     seen = JobChangeFilter()
     seen.created(_job())  # the manifest, as rendered: no status yet
     assert not seen.changed("ADDED", _job())
-    assert seen.changed("MODIFIED", _job(startTime="2026-01-01T00:00:00Z"))
+    failed = [{"type": "Failed", "status": "True", "reason": "DeadlineExceeded"}]
+    assert seen.changed("MODIFIED", _job(conditions=failed))
 
 
 def test_jobs_are_told_apart_by_name_and_a_deletion_of_a_running_job_passes() -> None:
