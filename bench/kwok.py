@@ -3,6 +3,9 @@ against the local API server: one simulated node, and stages that start each pod
 Job at once and complete it after a fixed "worker" time. Thousands of worker Jobs then
 run without a process each; only the control plane and the operator do real work.
 
+Results travel in the worker's log (a result frame at its end, read by the operator):
+KWOK's server answers every worker container's `pods/log` with one prepared log.
+
 The builders are pure (`build_*`, `render_*`); `Kwok` starts and stops the process."""
 
 from __future__ import annotations
@@ -10,10 +13,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from devops_orchestrator.core.jobs import CONTAINER_NAME
 
 REPO = Path(__file__).resolve().parents[1]
 BUILD_SCRIPT = REPO / "hack" / "build-kwok.sh"
@@ -33,6 +39,12 @@ conditions:
   message: simulated by kwok
   lastHeartbeatTime: {{ $now | Quote }}
   lastTransitionTime: {{ $now | Quote }}
+addresses:
+- type: InternalIP
+  address: {{ NodeIP | Quote }}
+daemonEndpoints:
+  kubeletEndpoint:
+    Port: {{ NodePort }}
 capacity: %(capacity)s
 allocatable: %(capacity)s
 nodeInfo:
@@ -166,9 +178,20 @@ def build_stages(worker_seconds: float) -> list[dict[str, Any]]:
     ]
 
 
-def render_config(worker_seconds: float) -> str:
-    """KWOK's `--config` file: the stages as a multi-document YAML."""
-    return yaml.safe_dump_all(build_stages(worker_seconds), sort_keys=False)
+def build_cluster_logs(logs_file: Path) -> dict[str, Any]:
+    """Every worker container's log is `logs_file` (KWOK's server answers `pods/log`)."""
+    return {
+        "apiVersion": STAGE_API,
+        "kind": "ClusterLogs",
+        "metadata": {"name": "bench-worker-logs"},
+        "spec": {"logs": [{"containers": [CONTAINER_NAME], "logsFile": str(logs_file)}]},
+    }
+
+
+def render_config(worker_seconds: float, logs_file: Path) -> str:
+    """KWOK's `--config` file: the stages and the worker log, as a multi-document YAML."""
+    docs = [*build_stages(worker_seconds), build_cluster_logs(logs_file)]
+    return yaml.safe_dump_all(docs, sort_keys=False)
 
 
 def build_node(name: str = NODE_NAME) -> dict[str, Any]:
@@ -186,7 +209,17 @@ def build_node(name: str = NODE_NAME) -> dict[str, Any]:
     }
 
 
-def build_argv(binary: Path, kubeconfig: Path, config: Path) -> list[str]:
+@dataclass(frozen=True)
+class Server:
+    """KWOK's kubelet-like server, where the API server fetches pod logs: its port and a
+    serving certificate the API server trusts (signed by the cluster CA, for 127.0.0.1)."""
+
+    port: int
+    cert: Path
+    key: Path
+
+
+def build_argv(binary: Path, kubeconfig: Path, config: Path, server: Server) -> list[str]:
     key, value = MANAGED_ANNOTATION
     return [
         str(binary),
@@ -194,6 +227,11 @@ def build_argv(binary: Path, kubeconfig: Path, config: Path) -> list[str]:
         f"--config={config}",
         f"--manage-nodes-with-annotation-selector={key}={value}",
         "--node-lease-duration-seconds=40",
+        "--node-ip=127.0.0.1",
+        f"--node-port={server.port}",
+        f"--server-address=127.0.0.1:{server.port}",
+        f"--tls-cert-file={server.cert}",
+        f"--tls-private-key-file={server.key}",
     ]
 
 
@@ -219,14 +257,17 @@ class Kwok:
             raise RuntimeError("kwok is not running")
         return self.proc.pid
 
-    def start(self, kubeconfig: Path, worker_seconds: float) -> None:
+    def start(self, kubeconfig: Path, worker_seconds: float, server: Server, log: str) -> None:
+        """`log`: what every simulated worker container printed (its result frame last)."""
+        logs_file = self.dir / "worker.log"
+        logs_file.write_text(log)
         config = self.dir / "kwok.yaml"
-        config.write_text(render_config(worker_seconds))
-        argv = build_argv(kwok_binary(), kubeconfig, config)
+        config.write_text(render_config(worker_seconds, logs_file))
+        argv = build_argv(kwok_binary(), kubeconfig, config, server)
         env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
-        with (self.dir / "kwok.log").open("ab") as log:
+        with (self.dir / "kwok.log").open("ab") as out:
             self.proc = subprocess.Popen(
-                argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
             )
 
     def stop(self) -> None:

@@ -18,10 +18,11 @@ from typing import Any
 from kubernetes import client as k8s
 
 from bench import identity, kwok, probes, profile
+from bench.fake_results import build_worker_log
 from bench.scale import scenarios
 from bench.scale.report import render_markdown, summarize_repeats
 from bench.scenarios import floor, log, settle_rss
-from bench.stack import Stack, wait_until
+from bench.stack import Stack, free_port, wait_until
 from bench.watcher import Watcher
 from devcluster.state import NODE_NAME, ClusterPaths
 
@@ -66,7 +67,10 @@ def start_simulated_cluster(stack: Stack, worker_seconds: float) -> tuple[kwok.K
     core.patch_node(NODE_NAME, {"spec": {"unschedulable": True}})
     core.create_node(kwok.build_node())  # type: ignore[arg-type]
     sim = kwok.Kwok(stack.dir)
-    sim.start(stack.kubeconfig, worker_seconds)
+    pki = ClusterPaths(stack.state_dir.resolve())
+    # The node agent's kubelet certificate: the cluster CA signed it for 127.0.0.1.
+    server = kwok.Server(free_port(), pki.cert("kubelet"), pki.key("kubelet"))
+    sim.start(stack.kubeconfig, worker_seconds, server, build_worker_log(worker_seconds))
 
     def node_ready() -> bool:
         node: Any = core.read_node(kwok.NODE_NAME)

@@ -18,7 +18,7 @@ from typing import Any
 from kubernetes import client as k8s
 
 from bench import probes, profile
-from bench.fake_results import ResultWriter, count_simulated
+from bench.fake_results import count_simulated
 from bench.promtext import sum_counter
 from bench.scale.overhead import TaskTiming, build_overheads
 from bench.scenarios import (
@@ -127,8 +127,7 @@ def burst(
     profile_seconds: float = 0.0,
 ) -> dict[str, Any]:
     """`tasks` three-worker tasks pushed over Redis at once, against the running operator."""
-    writer = ResultWriter(stack.kube(), worker_seconds)
-    watcher = Watcher(stack.kube(), namespace, on_new_job=writer)
+    watcher = Watcher(stack.kube(), namespace)
     watcher.start()
     r = stack.redis()
     made = [task_json(THREE_WORKERS, {"project_type": "nodejs"}) for _ in range(tasks)]
@@ -151,7 +150,6 @@ def burst(
             after = snapshot(stack)
     finally:
         watcher.stop()
-        writer.close()
         if spy is not None:
             spy.wait(timeout=max(60.0, profile_seconds * 2))
     stages = stage_counts(stack, namespace)
@@ -174,7 +172,6 @@ def burst(
         "tasks_per_s": tasks / (end - start),
         "statuses": dict(statuses),
         "workers_with_harness_result": count_simulated(outputs),
-        "harness": writer.report(),
         "operator_memory_kib": memory,
         **build_overheads(timings, worker_seconds),
         **build_costs(before, after, tasks, operator_flow),

@@ -6,7 +6,7 @@ import json
 
 import pytest
 import yaml
-from bench.fake_results import briefing_of, build_simulated_result, count_simulated
+from bench.fake_results import build_worker_log, count_simulated
 from bench.probes import parse_machine_cpu, parse_request_totals
 from bench.promtext import parse_labels, sum_counter
 from bench.scale.overhead import TaskTiming, build_overheads
@@ -14,7 +14,7 @@ from bench.scale.report import render_markdown, summarize_repeats
 from bench.scale.run import parse_runs
 
 from bench import kwok
-from devops_orchestrator.constants import KIND, LABEL_ATTEMPT, LABEL_WORKER
+from devops_orchestrator.core.result_frame import decode_last_frame
 
 FLOWS = "apiserver_flowcontrol_dispatched_requests_total"
 METRICS = """\
@@ -59,7 +59,10 @@ def test_machine_cpu_counts_iowait_as_idle() -> None:
 
 
 def test_kwok_stages_run_pods_at_once_and_finish_job_pods_after_the_worker_time() -> None:
-    stages = {s["metadata"]["name"]: s for s in yaml.safe_load_all(kwok.render_config(1.5))}
+    docs = list(yaml.safe_load_all(kwok.render_config(1.5, kwok.Path("/w.log"))))
+    logs = [d for d in docs if d["kind"] == "ClusterLogs"]
+    assert logs[0]["spec"]["logs"] == [{"containers": ["worker"], "logsFile": "/w.log"}]
+    stages = {s["metadata"]["name"]: s for s in docs if s["kind"] == "Stage"}
     assert set(stages) == {
         "bench-node-ready",
         "bench-pod-run",
@@ -84,30 +87,18 @@ def test_kwok_node_is_untainted_and_managed_by_annotation() -> None:
     node = kwok.build_node("n1")
     assert node["spec"] == {}
     assert node["metadata"]["annotations"] == {"kwok.x-k8s.io/node": "fake"}
-    argv = kwok.build_argv(kwok.Path("/bin/kwok"), kwok.Path("/k"), kwok.Path("/c"))
+    server = kwok.Server(4321, kwok.Path("/c.crt"), kwok.Path("/c.key"))
+    argv = kwok.build_argv(kwok.Path("/bin/kwok"), kwok.Path("/k"), kwok.Path("/c"), server)
     assert "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake" in argv
+    assert {"--node-port=4321", "--server-address=127.0.0.1:4321"} <= set(argv)
 
 
-def test_a_worker_jobs_result_target_is_read_from_its_metadata() -> None:
-    job = {
-        "metadata": {
-            "name": "t1-docker-worker-2",
-            "namespace": "ns",
-            "labels": {LABEL_WORKER: "docker-worker", LABEL_ATTEMPT: "2"},
-            "ownerReferences": [{"kind": KIND, "name": "t1", "uid": "u1"}],
-        },
-        "spec": {"template": {"spec": {"containers": [{"name": "worker"}]}}},
-    }
-    briefing = briefing_of(job)
-    assert briefing is not None
-    assert (briefing.task_name, briefing.task_uid, briefing.namespace) == ("t1", "u1", "ns")
-    assert (briefing.worker, briefing.attempt) == ("docker-worker", 2)
-    assert briefing.result_configmap == "t1-docker-worker-2-result"
-    assert briefing_of({"metadata": {"name": "floor-1", "labels": {}}}) is None
-    result = build_simulated_result(briefing, 2.0)
-    output = json.dumps(
-        {"details": {"docker-worker": {"summary": result.summary}, "ci-worker": {"summary": "x"}}}
-    )
+def test_the_simulated_worker_log_ends_with_a_frame_the_operator_accepts() -> None:
+    log = build_worker_log(2.0)
+    frame = decode_last_frame(log, 0)
+    assert frame.exit_code == 0 and frame.result is not None
+    summary = frame.result["summary"]
+    output = json.dumps({"details": {"docker-worker": {"summary": summary}, "ci-worker": {}}})
     assert count_simulated([output, "", json.dumps({"details": {}})]) == 1
 
 
