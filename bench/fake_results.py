@@ -12,11 +12,17 @@ from devops_orchestrator.models import WorkerResult
 SUMMARY_PREFIX = "simulated"
 
 
+# The container runtime's log file format, which KWOK (like a kubelet) parses and strips.
+CRI_PREFIX = "2026-01-01T00:00:00.000000000Z stdout F "
+
+
 def build_worker_log(worker_seconds: float) -> str:
-    """The log of a worker that succeeded after `worker_seconds` (pure)."""
+    """The log file of a worker that succeeded after `worker_seconds`, in the container
+    runtime's format (pure)."""
     result = WorkerResult(summary=f"{SUMMARY_PREFIX} worker ({worker_seconds:g} s)", engine="bench")
     frame = ResultFrame(exit_code=0, result=result.model_dump(mode="json", exclude_none=True))
-    return f"devops-worker: simulated by the scale benchmark\n{encode_frame(frame)}\n"
+    lines = ["devops-worker: simulated by the scale benchmark", *encode_frame(frame).splitlines()]
+    return "".join(f"{CRI_PREFIX}{line}\n" for line in lines)
 
 
 def is_simulated(summary: str) -> bool:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 import yaml
-from bench.fake_results import build_worker_log, count_simulated
+from bench.fake_results import CRI_PREFIX, build_worker_log, count_simulated
 from bench.probes import parse_machine_cpu, parse_request_totals
 from bench.promtext import parse_labels, sum_counter
 from bench.scale.overhead import TaskTiming, build_overheads
@@ -95,7 +95,9 @@ def test_kwok_node_is_untainted_and_managed_by_annotation() -> None:
 
 def test_the_simulated_worker_log_ends_with_a_frame_the_operator_accepts() -> None:
     log = build_worker_log(2.0)
-    frame = decode_last_frame(log, 0)
+    assert all(line.startswith(CRI_PREFIX) for line in log.splitlines())
+    served = "".join(line.removeprefix(CRI_PREFIX) + "\n" for line in log.splitlines())
+    frame = decode_last_frame(served, 0)
     assert frame.exit_code == 0 and frame.result is not None
     summary = frame.result["summary"]
     output = json.dumps({"details": {"docker-worker": {"summary": summary}, "ci-worker": {}}})
