@@ -234,3 +234,19 @@ def test_gitlab_schema_from_gitlab_itself(tmp_path: Path) -> None:
     assert "compile.when: 'sometimes' is not one of" in messages
     assert "image:" in messages
     assert all(i.validator == "gitlab-ci" and i.severity == Severity.ERROR for i in issues)
+
+
+@pytest.mark.usefixtures("with_checkov")
+def test_a_tool_that_cannot_be_started_is_an_error_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A validator binary this user may not execute: the worker reports it and goes on."""
+    not_executable = tmp_path / "bin" / "checkov"
+    not_executable.parent.mkdir()
+    not_executable.write_text("#!/bin/sh\nexit 0\n")
+    not_executable.chmod(0o644)
+    monkeypatch.setattr(checkov, "find_tool", lambda _: not_executable)
+    files = _write(tmp_path, {"main.tf": OPEN_SECURITY_GROUP})
+    issues = _found(validate_files(tmp_path, files), "checkov")
+    assert [(i.rule, i.severity) for i in issues] == [("validator-failed", Severity.ERROR)]
+    assert "could not be started" in issues[0].message

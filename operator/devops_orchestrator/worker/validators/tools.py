@@ -75,4 +75,6 @@ def run_tool(
         )
     except subprocess.TimeoutExpired:
         return ToolRun(-1, "", f"{argv[0]} timed out after {timeout:.0f}s")
+    except OSError as error:  # not executable here: one tool never fails the worker
+        return ToolRun(-1, "", f"{argv[0]} could not be started: {error.strerror or error}")
     return ToolRun(done.returncode, done.stdout, done.stderr)
