@@ -170,8 +170,9 @@ def _profile(profile: dict[str, Any]) -> list[str]:
         ]
 
     return [
-        f"py-spy, {profile.get('samples', 0)} samples of the operator's busy threads during "
-        "the first burst.",
+        f"py-spy, {profile.get('samples', 0)} samples of the operator's threads during the "
+        "first burst. py-spy counts a thread blocked in a socket read (an API or Redis "
+        "answer) as busy: those frames are waiting, not CPU.",
         "",
         *table("area of the running frame (self time)", profile.get("by_area") or []),
         *table("our functions on the stack (inclusive)", profile.get("ours_inclusive") or []),
@@ -192,7 +193,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         f"Run {results.get('started_at', '?')}, {machine.get('cpus')} CPUs, load average at "
         f"start {machine.get('load_avg_at_start')}, wall {results.get('wall_s', 0):.0f} s. "
         "KWOK simulates the node and the pods; every worker takes "
-        f"{worker_s} s; the harness writes each worker's result. Values: median "
+        f"{worker_s} s and leaves the log a real one would (its result frame last, served "
+        "by KWOK for the operator to read). Values: median "
         "[min-max, n = repeats]. `make bench-scale` (`python -m bench.scale`) regenerates "
         "this file.",
         "",
