@@ -40,7 +40,7 @@ def render_markdown(results: dict[str, Any]) -> str:
             "CPU-s",
         ),
         (
-            "Worker CPU, exec → exit (empty task, result stored through the API)",
+            "Worker CPU, exec → exit (empty task, with a pod's POD_NAMESPACE and kubeconfig)",
             format_summary(stored.get("cpu_to_exit_s", {}), fmt=".3f"),
             "CPU-s",
         ),

@@ -2,8 +2,10 @@
 its first log line (the briefing understood) and to its exit, for an empty task (the
 one-worker task of the latency runs, on an empty workspace), run as a pod would run it.
 
-Standalone, it stores nothing; with `kubeconfig`, it stores its result ConfigMap through
-the API server, as in a pod (the Kubernetes client's import included)."""
+Standalone, and with a pod's environment (`POD_NAMESPACE`, a kubeconfig): workers write
+nothing to the API any more (their result ends their log), so the two should agree; a
+gap would mean a cluster-only import came back on the worker's path. Both include every
+validator the worker runs on what it generated (checkov is most of it)."""
 
 from __future__ import annotations
 
