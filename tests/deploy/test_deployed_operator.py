@@ -23,6 +23,8 @@ from devcluster import processes
 from devcluster.demo import (
     CLAIM,
     NAMESPACE,
+    NETWORK_CLAIM,
+    NETWORK_PROJECT,
     Kubectl,
     ensure_workspace_volume,
     install_operator,
@@ -78,6 +80,11 @@ def deployed(
 
     try:
         install_operator(kubectl, overlay)
+        # The overlay names the agent network's shared workspace claim, as `make demo`
+        # does; without it a Redis task's worker pod would wait for a missing volume.
+        network = Path(cluster.state_dir) / "deploy-test" / f"network-{uuid.uuid4().hex[:8]}"
+        seed_workspace(network / NETWORK_PROJECT, clear=network)
+        ensure_workspace_volume(kubectl, network, claim=NETWORK_CLAIM)
         yield Deployed(kubectl, redis_server.url, metrics_port, health_port, pod_log)
     finally:
         uninstall_operator(kubectl)
