@@ -19,6 +19,8 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
+from devops_orchestrator.core.status import parse_time
+
 TABLE_KEY = "writers.json"
 MAX_NAME = 253
 _INVALID = re.compile(r"[^a-z0-9.-]+")
@@ -110,13 +112,8 @@ def drop(table: WriterTable, uids: Collection[str]) -> WriterTable:
 
 
 def _seconds_since(since: str, now: datetime) -> float:
-    try:
-        start = datetime.fromisoformat(since)
-    except ValueError:
-        return 0.0
-    if start.tzinfo is None:
-        return 0.0
-    return max(0.0, (now - start).total_seconds())
+    start = parse_time(since)  # the one reader of our timestamps
+    return 0.0 if start is None else max(0.0, (now - start).total_seconds())
 
 
 def decide_lock(
