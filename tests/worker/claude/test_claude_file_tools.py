@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
 
 from claude_support import SMALL_LIMITS
@@ -40,16 +42,54 @@ def test_read_numbers_lines_and_pages(toolbox: Toolbox, workspace: Path) -> None
     assert page.splitlines() == [
         "     4\tline 4",
         "     5\tline 5",
-        "[10 lines; use offset/limit to read further]",
+        "[lines 4-5 of a 71-byte file; more follows: call Read with offset=6 to continue]",
     ]
+    assert toolbox.run("Read", {"path": "f.txt", "offset": 11}).content == (
+        "[the file ends before line 11]"
+    )
 
 
-def test_read_is_capped(toolbox: Toolbox, workspace: Path) -> None:
-    (workspace / "big.log").write_text("y" * 5000)
+def test_read_pages_a_large_file_to_its_end(toolbox: Toolbox, workspace: Path) -> None:
+    """Several MB, paged by the offsets the results name: every line exactly once, in
+    order, every page within the cap, and the last page says nothing more follows."""
+    toolbox.ctx.limits = replace(SMALL_LIMITS, read_max_bytes=100_000)  # the engine's cap
+    lines = [f"entry {n} " + "ab\u00e9" * (n % 40) for n in range(1, 40_001)]
+    (workspace / "big.log").write_text("\n".join(lines) + "\n")
+    assert (workspace / "big.log").stat().st_size > 3_000_000
+    seen: list[str] = []
+    offset, pages = 1, 0
+    while True:
+        content = toolbox.run("Read", {"path": "big.log", "offset": offset}).content
+        pages += 1
+        assert len(content.encode()) <= 100_000
+        body = [line for line in content.splitlines() if not line.startswith("[")]
+        assert body[0].startswith(f"{offset:6}\t")
+        seen += [line.split("\t", 1)[1] for line in body]
+        follows = re.search(r"call Read with offset=(\d+) to continue", content)
+        if follows is None:
+            break
+        offset = int(follows.group(1))
+    assert seen == lines
+    assert pages > 30
+    assert content.splitlines()[-1] == f"{40_000:6}\t" + lines[-1]
+
+
+def test_read_jumps_to_a_far_offset(toolbox: Toolbox, workspace: Path) -> None:
+    (workspace / "n.txt").write_text("".join(f"{n}\n" for n in range(1, 500_001)))
+    page = toolbox.run("Read", {"path": "n.txt", "offset": 499_999, "limit": 5}).content
+    assert page.splitlines() == ["499999\t499999", "500000\t500000"]
+
+
+def test_read_cuts_a_line_longer_than_a_page(toolbox: Toolbox, workspace: Path) -> None:
+    (workspace / "big.log").write_text("y" * 5000 + "\nnext\n")
     outcome = toolbox.run("Read", {"path": "big.log"})
     assert not outcome.is_error
-    assert "[file is 5000 bytes; only the first 1000 are read]" in outcome.content
-    assert outcome.content.splitlines()[0] == "     1\t" + "y" * 1000
+    assert len(outcome.content.encode()) <= SMALL_LIMITS.read_max_bytes
+    first, note, more = outcome.content.splitlines()
+    assert first.startswith("     1\tyyy") and set(first[7:]) == {"y"}
+    assert note == "[this line is longer than a page; only its start is shown]"
+    assert "call Read with offset=2 to continue" in more
+    assert toolbox.run("Read", {"path": "big.log", "offset": 2}).content == "     2\tnext"
 
 
 def test_read_refuses_binary_and_missing_files(toolbox: Toolbox, workspace: Path) -> None:

@@ -6,7 +6,9 @@ workspace without following links (`Sandbox.open`), never by name after a check.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from devops_orchestrator.worker.claude.arguments import bool_arg, int_arg, text_arg
 from devops_orchestrator.worker.claude.context import ToolContext, ToolError
@@ -24,17 +26,23 @@ def _read_fd(fd: int, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_beneath(ctx: ToolContext, path: str, max_bytes: int) -> tuple[bytes, int]:
-    """At most `max_bytes + 1` bytes of the file `path` and its size."""
+@contextmanager
+def _open_plain(ctx: ToolContext, path: str) -> Iterator[tuple[int, int]]:
+    """A read descriptor of the plain file `path` opened beneath the workspace, and its size."""
     try:
         fd = ctx.sandbox.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except _NOT_FOUND:
         raise ToolError(f"no such file: {ctx.sandbox.lexical(path)}") from None
     try:
-        info = check_plain_file(fd, path, single_link=False)
-        return _read_fd(fd, max_bytes), info.st_size
+        yield fd, check_plain_file(fd, path, single_link=False).st_size
     finally:
         os.close(fd)
+
+
+def read_beneath(ctx: ToolContext, path: str, max_bytes: int) -> tuple[bytes, int]:
+    """At most `max_bytes + 1` bytes of the file `path` and its size."""
+    with _open_plain(ctx, path) as (fd, size):
+        return _read_fd(fd, max_bytes), size
 
 
 def _write_beneath(ctx: ToolContext, path: str, data: bytes) -> bool:
@@ -61,33 +69,99 @@ def _write_beneath(ctx: ToolContext, path: str, data: bytes) -> bool:
         os.close(fd)
 
 
-def _read_text(ctx: ToolContext, path: str, max_bytes: int) -> tuple[str, bool, int]:
-    """The file's text, at most `max_bytes` of it, whether it was cut, and its size."""
-    data, size = read_beneath(ctx, path, max_bytes)
-    truncated = len(data) > max_bytes
-    data = data[:max_bytes]
-    if b"\x00" in data:
-        raise ToolError(f"{os.path.basename(path)} looks like a binary file")
-    return data.decode("utf-8", errors="replace"), truncated, size
+_CHUNK = 64 * 1024
+_NOTE_ROOM = 256  # of the cap, kept for the notes under a page
+
+
+def _skip_lines(fd: int, count: int) -> tuple[bytes, int]:
+    """Reads past the first `count` lines, chunk by chunk; what was read after them and
+    how many of them the file lacked."""
+    while count and (chunk := os.read(fd, _CHUNK)):
+        found = chunk.count(b"\n")
+        if found < count:
+            count -= found
+            continue
+        end = -1
+        for _ in range(count):
+            end = chunk.index(b"\n", end + 1)
+        return chunk[end + 1 :], 0
+    return b"", count
+
+
+def _lines(fd: int, head: bytes, keep: int) -> Iterator[bytes]:
+    """The lines from `head` on (without their ends), each cut to `keep + 1` bytes so one
+    endless line never fills memory; read chunk by chunk."""
+    part = bytearray()
+    chunk = head or os.read(fd, _CHUNK)  # the skip may have ended on a chunk's last byte
+    while chunk:
+        start = 0
+        while (end := chunk.find(b"\n", start)) >= 0:
+            part += chunk[start : min(end, start + keep + 1 - len(part))]
+            yield bytes(part)
+            part.clear()
+            start = end + 1
+        part += chunk[start : start + max(0, keep + 1 - len(part))]
+        chunk = os.read(fd, _CHUNK)
+    if part:
+        yield bytes(part)
+
+
+@dataclass(frozen=True)
+class _Page:
+    lines: list[str]
+    next_offset: int | None  # where the next page starts, None at the end of the file
+    cut_line: bool  # the one line shown is longer than a page
+
+
+def _read_page(fd: int, offset: int, limit: int, budget: int) -> _Page:
+    """Lines `offset`.. (1-based), at most `limit` of them and `budget` bytes as numbered."""
+    head, missing = _skip_lines(fd, offset - 1)
+    if missing:
+        return _Page([], None, False)
+    shown: list[str] = []
+    used = 0
+    for number, raw in enumerate(_lines(fd, head, budget), start=offset):
+        if len(shown) == limit:
+            return _Page(shown, number, False)
+        line = f"{number:6}\t{raw.decode('utf-8', errors='replace')}"
+        size = len(line.encode()) + 1
+        if used + size <= budget:
+            shown.append(line)
+            used += size
+            continue
+        if shown:
+            return _Page(shown, number, False)
+        cut = line.encode()[: budget - 1].decode("utf-8", errors="ignore")
+        return _Page([cut], number + 1, True)
+    return _Page(shown, None, False)
+
+
+def _page_notes(page: _Page, offset: int, size: int) -> list[str]:
+    if not page.lines:
+        return ["[empty file]" if size == 0 else f"[the file ends before line {offset}]"]
+    notes = ["[this line is longer than a page; only its start is shown]"] * page.cut_line
+    if page.next_offset is not None:
+        last = offset + len(page.lines) - 1
+        notes.append(
+            f"[lines {offset}-{last} of a {size}-byte file; more follows: "
+            f"call Read with offset={page.next_offset} to continue]"
+        )
+    return notes
 
 
 def read(ctx: ToolContext, args: Mapping[str, object]) -> str:
+    """One page of a text file: from line `offset`, at most `limit` lines and never more
+    than `read_max_bytes` in all; the file is read in chunks, never held whole."""
     name = text_arg(args, "path")
     ctx.sandbox.resolve(name)  # refusals first, with their reason
     offset = max(int_arg(args, "offset", 1), 1)
     limit = max(int_arg(args, "limit", ctx.limits.read_default_lines), 1)
-    text, truncated, size = _read_text(ctx, name, ctx.limits.read_max_bytes)
-    lines = text.splitlines()
-    shown = lines[offset - 1 : offset - 1 + limit]
-    body = "\n".join(f"{offset + i:6}\t{line}" for i, line in enumerate(shown))
-    notes = []
-    if truncated:
-        notes.append(f"[file is {size} bytes; only the first {ctx.limits.read_max_bytes} are read]")
-    if offset - 1 + limit < len(lines):
-        notes.append(f"[{len(lines)} lines; use offset/limit to read further]")
-    if not shown:
-        notes.append("[no lines in this range]" if lines else "[empty file]")
-    return "\n".join([body, *notes]) if body else "\n".join(notes)
+    budget = max(ctx.limits.read_max_bytes - _NOTE_ROOM, 64)
+    with _open_plain(ctx, name) as (fd, size):
+        page = _read_page(fd, offset, limit, budget)
+    if any("\x00" in line for line in page.lines):
+        raise ToolError(f"{os.path.basename(name)} looks like a binary file")
+    return "\n".join([*page.lines, *_page_notes(page, offset, size)])
 
 
 def _check_size(ctx: ToolContext, content: str) -> bytes:

@@ -9,7 +9,8 @@ _PATH = {"type": "string", "description": "Path relative to the workspace root"}
 READ: ToolParam = {
     "name": "Read",
     "description": "Read a text file of the workspace; lines come numbered. "
-    "Large files are cut: use offset (first line, 1-based) and limit (line count).",
+    "A page is size-capped; when more follows, the result says which offset to ask for "
+    "next (offset: first line, 1-based; limit: line count).",
     "input_schema": {
         "type": "object",
         "properties": {
