@@ -20,6 +20,7 @@ from devops_orchestrator.core.spend import (
     task_usage,
     worker_share,
 )
+from devops_orchestrator.core.status import read_status
 from devops_orchestrator.models import TaskBudget, TokenUsage, WorkerResult
 
 SPENT = TokenUsage(
@@ -133,3 +134,25 @@ def test_failed_attempts_count_and_the_spend_stops_running_workers() -> None:
     assert sim.status["phase"] == "Failed"
     assert sim.status["usage"]["tokens"] == 1500
     assert not decision.create  # no retry past the budget
+
+
+def test_each_worker_entry_carries_its_own_usage() -> None:
+    sim = SpendSim()
+    sim.step()
+    sim.finish(D, usage=SPENT.model_dump())
+    sim.step()
+    assert sim.worker(D)["usage"] == render_usage(SPENT) == {
+        "tokens": 1000, "costUSD": 0.01, "inputTokens": 100, "outputTokens": 50,
+        "cacheReadTokens": 800, "cacheWriteTokens": 50,
+    }  # fmt: skip
+    assert "usage" not in sim.worker(I)  # running: its result has not come yet
+    sim.finish(I)  # a generator worker: no model, no usage
+    sim.step()
+    assert "usage" not in sim.worker(I)
+    assert read_status(sim.status).workers[D].usage == SPENT  # read back as written
+    assert sim.status["usage"]["tokens"] == 1000  # the task's total is unchanged
+
+
+def test_a_hostile_worker_usage_reads_as_none() -> None:
+    entries = [{"name": D, "usage": {"inputTokens": "lots"}}, {"name": I, "usage": [1]}]
+    assert [s.usage for s in read_status({"workers": entries}).workers.values()] == [None, None]

@@ -19,6 +19,7 @@ from devops_orchestrator.constants import ANNOTATION_RETRY
 from devops_orchestrator.core.merge_patch import build_merge_patch, drop_nulls
 from devops_orchestrator.core.planning import Plan
 from devops_orchestrator.core.routing import RoutingDecision
+from devops_orchestrator.core.spend import read_usage, render_usage
 from devops_orchestrator.models import (
     AggregatedResult,
     TaskPhase,
@@ -263,6 +264,7 @@ class WorkerState:
     files_modified: tuple[str, ...] = ()
     issue_count: int | None = None
     error: str | None = None
+    usage: TokenUsage | None = None  # what the worker's stored result says it spent
 
     @property
     def final(self) -> bool:
@@ -280,6 +282,7 @@ class WorkerState:
             files_created=tuple(result.files_created[:MAX_FILES]),
             files_modified=tuple(result.files_modified[:MAX_FILES]),
             issue_count=len(result.issues),
+            usage=result.usage if result.usage and result.usage.total_tokens else None,
         )
 
     def as_result(self) -> WorkerResult:
@@ -306,12 +309,18 @@ def render_worker(state: WorkerState) -> dict[str, Any]:
         "filesModified": list(state.files_modified) or None,
         "issueCount": state.issue_count,
         "error": state.error,
+        "usage": render_usage(state.usage) if state.usage else None,
     }
     return {key: value for key, value in entry.items() if value is not None}
 
 
 def _names(value: Any) -> tuple[str, ...]:
     return tuple(str(item) for item in value) if isinstance(value, list) else ()
+
+
+def _worker_usage(entry: Mapping[str, Any]) -> TokenUsage | None:
+    usage = read_usage(entry)  # a worker entry keeps `usage` as the task status does
+    return usage if usage.total_tokens else None
 
 
 def parse_workers(stored: Any) -> dict[str, WorkerState]:
@@ -340,6 +349,7 @@ def parse_workers(stored: Any) -> dict[str, WorkerState]:
             files_modified=_names(entry.get("filesModified")),
             issue_count=_int(issue_count, 0) if issue_count is not None else None,
             error=_text(entry.get("error")),
+            usage=_worker_usage(entry),
         )
     return states
 
