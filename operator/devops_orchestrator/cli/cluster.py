@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import click
 
@@ -33,6 +35,38 @@ def _age(created: str | None, now: datetime) -> str:
     return f"{seconds}s"
 
 
+def build_task_row(item: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """One DevOpsTask as `devopsctl get` lists it; `workers` (JSON only) gives each
+    worker's phase and what it spent."""
+    meta, status = item.get("metadata", {}), item.get("status") or {}
+    stored = read_status(status)
+    plan, planner = render_plan_summary(status.get("plan"))
+    spent = read_usage(status)
+    workers = [
+        {
+            "name": state.name,
+            "phase": state.phase.value,
+            "tokens": state.usage.total_tokens if state.usage else 0,
+            "cost_usd": round(state.usage.cost_usd, 4) if state.usage else 0.0,
+        }
+        for state in stored.workers.values()
+    ]
+    return {
+        "namespace": meta.get("namespace", ""),
+        "name": meta.get("name", ""),
+        "phase": stored.phase.value if stored.phase else "Pending",
+        "progress": read_progress(status),
+        "plan": plan,
+        "planner": planner,
+        "task_id": task_id_of(item),
+        "tokens": spent.total_tokens,
+        "cost_usd": round(spent.cost_usd, 4),
+        "age": _age(meta.get("creationTimestamp"), now),
+        "message": stored.message,
+        "workers": workers,
+    }
+
+
 @click.command()
 @click.option("-n", "--namespace", default="default", show_default=True)
 @click.option("-A", "--all-namespaces", is_flag=True)
@@ -43,28 +77,8 @@ def get(ctx: Context, namespace: str, all_namespaces: bool) -> None:
     ctx.use_kube()
     with reaching("listing DevOpsTasks"):
         items = tasks.list_tasks(() if all_namespaces else (namespace,))
-    rows = []
     now = datetime.now(UTC)
-    for item in items:
-        meta, status = item.get("metadata", {}), item.get("status") or {}
-        stored = read_status(status)
-        plan, planner = render_plan_summary(status.get("plan"))
-        spent = read_usage(status)
-        rows.append(
-            {
-                "namespace": meta.get("namespace", ""),
-                "name": meta.get("name", ""),
-                "phase": stored.phase.value if stored.phase else "Pending",
-                "progress": read_progress(status),
-                "plan": plan,
-                "planner": planner,
-                "task_id": task_id_of(item),
-                "tokens": spent.total_tokens,
-                "cost_usd": round(spent.cost_usd, 4),
-                "age": _age(meta.get("creationTimestamp"), now),
-                "message": stored.message,
-            }
-        )
+    rows = [build_task_row(item, now) for item in items]
 
     def table() -> str:
         if not rows:
