@@ -28,12 +28,18 @@ import kopf
 from devops_orchestrator import metrics
 from devops_orchestrator.adapters import git_credentials, jobs, kube, results, tasks
 from devops_orchestrator.adapters.errors import PermanentError, RetryableError
+from devops_orchestrator.adapters.results import StoredResults
 from devops_orchestrator.config import RECONCILE_CONFLICT_REPEATS, get_settings
 from devops_orchestrator.core.decide import decide
-from devops_orchestrator.core.decision import Decision, Observation
+from devops_orchestrator.core.decision import Decision, InvalidSpec, JobToCreate, Observation
 from devops_orchestrator.core.jobs import JobConfig, render_briefing_configmap, render_job
 from devops_orchestrator.core.observe import build_observation
-from devops_orchestrator.core.pod_creation import mark_failed, name_of
+from devops_orchestrator.core.pod_creation import (
+    explain_refused_create,
+    mark_failed,
+    name_of,
+    nothing_to_read_yet,
+)
 from devops_orchestrator.core.policies import UNEXPECTED_ERROR_DELAY_SECONDS, rerun_at_once
 from devops_orchestrator.core.routing import RoutingDecision
 from devops_orchestrator.core.spend import build_usage_delta, default_budget
@@ -46,6 +52,8 @@ from devops_orchestrator.workspace_turns import end_turn, take_turn
 logger = logging.getLogger(__name__)
 
 TaskKey = tuple[str, str]  # (namespace, name)
+# Bounds the decide-again loop after refused creates (each round fails one worker or more).
+MAX_REFUSED_REDECISIONS = 8
 # Chooses a task's workers with I/O (the Claude planner); None: the deterministic one.
 Planner = Callable[[DevOpsTaskSpec, Sequence[AgentDefinition]], RoutingDecision]
 
@@ -89,45 +97,49 @@ def run_pass(
     finished = finished_job_names(owned)
     stored = cache.get((namespace, name), uid, finished) if cache is not None else None
     if stored is None:
-        stored = results.read_results(namespace, name, uid, owned)
+        stored = _read_results(namespace, name, uid, owned)
         answered = stored.results.keys() | stored.errors.keys()
         if cache is not None and finished <= answered:  # a result still missing: read again
             cache.put((namespace, name), uid, finished, stored)
-    errors = jobs.read_crash_messages(namespace, owned, stored.errors)
     settings = get_settings()
-    observation = build_observation(
-        task,
-        owned,
-        stored.results,
-        errors,
-        definitions,
-        now,
-        usages=stored.usages,
-        budget_defaults=default_budget(settings.budget_max_tokens, settings.budget_max_cost_usd),
-    )
+
+    def observe(owned: list[dict[str, Any]]) -> Observation | InvalidSpec:
+        return build_observation(
+            task,
+            owned,
+            stored.results,
+            jobs.read_crash_messages(namespace, owned, stored.errors),
+            definitions,
+            now,
+            usages=stored.usages,
+            budget_defaults=default_budget(
+                settings.budget_max_tokens, settings.budget_max_cost_usd
+            ),
+        )
+
+    observation = observe(owned)
     decision = take_turn(task, observation, now) or decide(observation)
+    routing: RoutingDecision | None = None
     if decision.routed and planner is not None and isinstance(observation, Observation):
         # Only the pass that chooses the workers asks the planner (one model call).
         routing = planner(observation.spec, definitions)
         decision = decide(replace(observation, routing=routing))
 
     created: list[str] = []
-    for job in decision.create:
-        manifest = render_job(
-            job,
-            task_name=name,
-            task_uid=uid,
-            namespace=namespace,
-            config=job_config,
-            git_credentials_refused=git_credentials.refusal(namespace, job.briefing),
+    for _ in range(MAX_REFUSED_REDECISIONS):
+        made, refused = _create_workers(
+            namespace, name, uid, decision.create, job_config, job_changes, now
         )
-        briefing = render_briefing_configmap(job, task_name=name, task_uid=uid, namespace=namespace)
-        kube.ensure_configmap(namespace, briefing)  # before the Job: its pod mounts it
-        if jobs.ensure_job(namespace, manifest):
-            if job_changes is not None:
-                job_changes.created(manifest)
-            created.append(job.job_name)
-            metrics.JOBS_CREATED.labels(worker=job.worker).inc()
+        created += made
+        if not refused:
+            break
+        # A refused create fails its worker like a Job that cannot create its pods:
+        # decide again with it failed (no retry), so the status says why at once.
+        owned = [*owned, *refused]
+        observation = observe(owned)
+        if routing is not None and isinstance(observation, Observation):
+            observation = replace(observation, routing=routing)
+        decision = decide(observation)
     stopped = [job_name for job_name in decision.stop if jobs.delete_job(namespace, job_name)]
 
     if cache is not None and decision.finished:
@@ -149,6 +161,60 @@ def run_pass(
         status_written=decision.changed,
         old_status=dict(task.get("status") or {}),
     )
+
+
+def _read_results(
+    namespace: str, name: str, uid: str, owned: list[dict[str, Any]]
+) -> StoredResults:
+    try:
+        return results.read_results(namespace, name, uid, owned)
+    except PermanentError as exc:
+        if nothing_to_read_yet(exc.status, len(owned)):
+            return StoredResults()
+        raise
+
+
+def _create_workers(
+    namespace: str,
+    name: str,
+    uid: str,
+    create: Sequence[JobToCreate],
+    job_config: JobConfig,
+    job_changes: JobChangeFilter | None,
+    now: datetime,
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """Create each worker's briefing ConfigMap and Job. Returns the Jobs this call
+    created, and for each worker whose create the API server refused, its Job marked
+    failed with the reason (it does not exist; the decision must see it failed)."""
+    created: list[str] = []
+    refused: list[dict[str, Any]] = []
+    for job in create:
+        manifest = render_job(
+            job,
+            task_name=name,
+            task_uid=uid,
+            namespace=namespace,
+            config=job_config,
+            git_credentials_refused=git_credentials.refusal(namespace, job.briefing),
+        )
+        briefing = render_briefing_configmap(job, task_name=name, task_uid=uid, namespace=namespace)
+        what = "briefing ConfigMap"
+        try:
+            kube.ensure_configmap(namespace, briefing)  # before the Job: its pod mounts it
+            what = "Job"
+            fresh = jobs.ensure_job(namespace, manifest)
+        except PermanentError as exc:
+            reason = explain_refused_create(exc.status, what, namespace=namespace)
+            if reason is None:
+                raise
+            refused.append(mark_failed(manifest, reason, now))
+            continue
+        if fresh:
+            if job_changes is not None:
+                job_changes.created(manifest)
+            created.append(job.job_name)
+            metrics.JOBS_CREATED.labels(worker=job.worker).inc()
+    return created, refused
 
 
 # --------------------------------------------------------------------------------------

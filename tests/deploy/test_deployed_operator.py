@@ -1,12 +1,14 @@
 """The operator deployed from the manifests (overlays/local) into the local cluster: its
 pod runs through the node agent (`python -m devops_orchestrator` as a local process, as
 uid 10001), joins the kopf peering, and completes tasks end to end: one applied with
-kubectl on the sample app's workspace volume, one pushed on the Redis queue."""
+kubectl on the sample app's workspace volume, one pushed on the Redis queue; and, with
+the operator's real RBAC, a task in a namespace without manifests/worker fails fast."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -183,3 +185,56 @@ def test_redis_task_completes_and_is_published(deployed: Deployed) -> None:
     assert task is not None and task["status"]["phase"] == "Succeeded"
     domain_orchestrators = client.smembers(c.agents_domain_key())
     assert domain_orchestrators, "the deployed operator registered in the agent registry"
+
+
+def test_a_namespace_without_manifests_worker_fails_fast(deployed: Deployed) -> None:
+    """The operator may create a worker's briefing ConfigMap only where manifests/worker
+    bound its Role: elsewhere the refusal fails the task at once, saying what to apply
+    (no kopf retry loop, no silent Running)."""
+    namespace = f"no-worker-{uuid.uuid4().hex[:8]}"
+    name = "no-worker-grant"
+    wait_for("one Running operator pod", lambda: _operator_pod(deployed.kubectl), 60)
+    deployed.kubectl("create", "namespace", namespace)
+    task = {
+        "apiVersion": f"{c.GROUP}/{c.VERSION}",
+        "kind": "DevOpsTask",
+        "metadata": {"name": name},
+        "spec": {
+            "description": "Containerize the application with a Dockerfile",
+            "context": {"project_type": "nodejs"},
+        },
+    }
+    try:
+        started = time.monotonic()
+        deployed.kubectl("apply", "-n", namespace, "-f", "-", stdin=json.dumps(task))
+        final = wait_for_task(deployed.kubectl, name, namespace, timeout=30, on_change=print)
+        assert time.monotonic() - started <= 30
+        status = final["status"]
+        reason = f"in {namespace} (apply manifests/worker to this namespace)"
+        assert status["phase"] == "Failed", (status, deployed.pod_log())
+        assert "worker pods cannot be created" in status["message"], status
+        assert reason in status["message"], status
+        (worker,) = status["workers"]
+        assert worker["phase"] == "Failed" and worker["attempts"] == 1, worker  # not retried
+        shown = deployed.kubectl("get", "dt", name, "-n", namespace).stdout
+        assert "Failed" in shown and reason in shown, shown
+
+        def warned() -> bool:
+            events = deployed.kubectl.json("events", "-n", namespace) or {}
+            return any(
+                e.get("type") == "Warning"
+                and (e.get("involvedObject") or {}).get("name") == name
+                and reason in str(e.get("message"))
+                for e in events.get("items", [])
+            )
+
+        wait_for("a Warning Event with the reason", warned, 15, deployed.pod_log)
+        assert not (deployed.kubectl.json("jobs", "-n", namespace) or {}).get("items")
+        refusals = [
+            line
+            for line in deployed.pod_log().splitlines()
+            if namespace in line and "forbidden" in line.lower()
+        ]
+        assert not refusals, refusals  # decided in the pass, not a handler error retried
+    finally:
+        deployed.kubectl("delete", "namespace", namespace, "--wait=false", check=False)

@@ -7,13 +7,18 @@ from typing import Any
 
 import pytest
 
+from devops_orchestrator.core.observe import build_observed_job
 from devops_orchestrator.core.pod_creation import (
+    REASON,
     creation_failure,
     explain_creation_failure,
+    explain_refused_create,
     is_waiting_for_pods,
     is_waiting_to_start,
+    mark_failed,
     start_failure,
 )
+from devops_orchestrator.core.policies import may_retry_worker
 
 NOW = datetime(2026, 12, 1, 12, 0, 30, tzinfo=UTC)
 
@@ -112,3 +117,38 @@ def test_start_failure_from_a_waiting_container() -> None:
     assert start_failure([{"status": {"containerStatuses": [pulling, stuck]}}]) == (
         "worker pods cannot start: ImagePullBackOff: no such image"
     )
+
+
+@pytest.mark.parametrize(
+    ("status", "what", "expected"),
+    [
+        (
+            403,
+            "briefing ConfigMap",
+            "worker pods cannot be created: the operator may not create the worker's"
+            " briefing ConfigMap in team-a (apply manifests/worker to this namespace)",
+        ),
+        (
+            403,
+            "Job",
+            "worker pods cannot be created: the operator may not create the worker's"
+            " Job in team-a (apply manifests/worker to this namespace)",
+        ),
+        (404, "Job", None),  # namespace gone: not a missing grant
+        (422, "Job", None),  # an invalid manifest is our bug, not the namespace's
+        (500, "Job", None),
+        (0, "briefing ConfigMap", None),
+    ],
+)
+def test_refused_creates(status: int, what: str, expected: str | None) -> None:
+    assert explain_refused_create(status, what, namespace="team-a") == expected
+
+
+def test_a_refused_job_is_seen_failed_and_not_retried() -> None:
+    manifest = {"metadata": {"name": "t-docker-1", "labels": {}}, "spec": {}}
+    reason = explain_refused_create(403, "Job", namespace="team-a")
+    assert reason is not None
+    seen = build_observed_job(mark_failed(manifest, reason, NOW), {})
+    assert seen.failed and not seen.active
+    assert (seen.failure_reason, seen.failure_message) == (REASON, reason)
+    assert not may_retry_worker(1, 3, seen.failure_reason)

@@ -125,6 +125,30 @@ def explain_creation_failure(message: str, *, namespace: str) -> str:
     return _cut(f"worker pods cannot be created: {text or 'FailedCreate'}")
 
 
+FORBIDDEN = 403
+
+
+def explain_refused_create(status: int, what: str, *, namespace: str) -> str | None:
+    """Why a worker cannot run when the API server answered HTTP `status` to the
+    operator's create of `what` (its briefing ConfigMap, its Job) in the task's
+    namespace; None when the answer is not a refusal. The operator's right to create
+    them there comes only from the RoleBinding manifests/worker installs, and retrying
+    cannot bring that about."""
+    if status != FORBIDDEN:
+        return None
+    return _cut(
+        f"worker pods cannot be created: the operator may not create the worker's {what}"
+        f" in {namespace} (apply manifests/worker to this namespace)"
+    )
+
+
+def nothing_to_read_yet(status: int, owned_jobs: int) -> bool:
+    """Whether a refused (HTTP `status`) read of the task's result ConfigMaps may count
+    as "no results": before any worker Job exists there are none to miss, and the
+    worker's first create is refused the same way and says why."""
+    return status == FORBIDDEN and owned_jobs == 0
+
+
 def _cut(text: str) -> str:
     return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 3] + "..."
 
