@@ -16,6 +16,7 @@ from devops_orchestrator.core.pod_creation import (
     is_waiting_for_pods,
     is_waiting_to_start,
     mark_failed,
+    nothing_to_read_yet,
     start_failure,
 )
 from devops_orchestrator.core.policies import may_retry_worker
@@ -152,3 +153,13 @@ def test_a_refused_job_is_seen_failed_and_not_retried() -> None:
     assert seen.failed and not seen.active
     assert (seen.failure_reason, seen.failure_message) == (REASON, reason)
     assert not may_retry_worker(1, 3, seen.failure_reason)
+
+
+@pytest.mark.parametrize(
+    ("status", "owned_jobs", "empty"),
+    [(403, 0, True), (403, 1, False), (404, 0, False), (500, 0, False)],
+)
+def test_a_refused_result_read_counts_as_empty_only_before_any_job(
+    status: int, owned_jobs: int, empty: bool
+) -> None:
+    assert nothing_to_read_yet(status, owned_jobs) is empty
