@@ -234,6 +234,9 @@ class Reconciler:
         self.job_config = job_config
         self.definitions = tuple(definitions)
         self.planner = planner
+        # The planner's answer for a pass that did not complete (a 409 on the status
+        # write, a retryable error): its repeat reuses it instead of paying for a call.
+        self._routings: dict[TaskKey, tuple[DevOpsTaskSpec, RoutingDecision]] = {}
         self.results = ResultCache()
         self.job_changes = JobChangeFilter()
         self._locks: dict[TaskKey, asyncio.Lock] = {}
@@ -279,6 +282,7 @@ class Reconciler:
         if key not in self._waiting and not (key in self._locks and self._locks[key].locked()):
             self._locks.pop(key, None)
         self.results.forget(key)
+        self._routings.pop(key, None)
         metrics.forget_task(namespace, name)
 
     def _start_background(self, key: TaskKey) -> None:
@@ -302,6 +306,7 @@ class Reconciler:
 
     async def _run(self, key: TaskKey) -> PassOutcome:
         namespace, name = key
+        planner = self._remembering_planner(key)
         for repeat in range(RECONCILE_CONFLICT_REPEATS):
             try:
                 outcome = await asyncio.to_thread(
@@ -310,7 +315,7 @@ class Reconciler:
                     name,
                     job_config=self.job_config,
                     definitions=self.definitions,
-                    planner=self.planner,
+                    planner=planner,
                     cache=self.results,
                     job_changes=self.job_changes,
                 )
@@ -323,8 +328,25 @@ class Reconciler:
             except PermanentError:
                 metrics.RECONCILE_ERRORS.labels(kind="permanent").inc()
                 raise
+        self._routings.pop(key, None)  # the pass completed: its plan is in the status
         self._after_pass(key, outcome)
         return outcome
+
+    def _remembering_planner(self, key: TaskKey) -> Planner | None:
+        """The planner, asked at most once per spec until a pass completes."""
+        planner = self.planner
+        if planner is None:
+            return None
+
+        def plan(spec: DevOpsTaskSpec, definitions: Sequence[AgentDefinition]) -> RoutingDecision:
+            remembered = self._routings.get(key)
+            if remembered is not None and remembered[0] == spec:
+                return remembered[1]
+            routing = planner(spec, definitions)
+            self._routings[key] = (spec, routing)
+            return routing
+
+        return plan
 
     def _after_pass(self, key: TaskKey, outcome: PassOutcome) -> None:
         """Events, metrics and the next timed pass, once the status is written."""
