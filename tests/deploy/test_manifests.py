@@ -217,6 +217,10 @@ def test_configmap_holds_only_real_settings(objects: list[dict[str, Any]]) -> No
     assert settings.redis_url == "" and "DEVOPS_REDIS_URL" not in data
     assert _redis_url(objects) == ""  # the URL may hold a password: a Secret
     assert data["DEVOPS_ANTHROPIC_SECRET_NAME"] == "anthropic-api-key"
+    # A safety net only (Job events and deadlines trigger passes): the code's default, not
+    # a poll that would cost every running task a pass every few seconds.
+    default = Settings.model_fields["recheck_interval_seconds"].default
+    assert settings.recheck_interval_seconds == default
 
 
 def test_metrics_service_pdb_and_network_policies(objects: list[dict[str, Any]]) -> None:
