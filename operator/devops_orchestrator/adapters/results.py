@@ -27,7 +27,6 @@ from pydantic import ValidationError
 from devops_orchestrator.adapters import kube
 from devops_orchestrator.adapters.errors import RetryableError
 from devops_orchestrator.constants import (
-    API_VERSION,
     ERROR_DATA_KEY,
     KIND,
     LABEL_COMPONENT,
@@ -38,6 +37,7 @@ from devops_orchestrator.constants import (
     USAGE_DATA_KEY,
 )
 from devops_orchestrator.core.jobs import CONTAINER_NAME, build_task_label_value
+from devops_orchestrator.core.owners import build_owner_reference, build_task_owner_reference
 from devops_orchestrator.core.result_frame import (
     LINE_CHARS,
     LOG_TAIL_BYTES,
@@ -141,22 +141,8 @@ def build_stored_configmaps(
     meta = _meta(job)
     name = str(meta.get("name", ""))
     owners = [
-        {
-            "apiVersion": API_VERSION,
-            "kind": KIND,
-            "name": task_name,
-            "uid": task_uid,
-            "controller": False,
-            "blockOwnerDeletion": False,
-        },
-        {
-            "apiVersion": "batch/v1",
-            "kind": "Job",
-            "name": name,
-            "uid": meta.get("uid", ""),
-            "controller": False,
-            "blockOwnerDeletion": False,
-        },
+        build_task_owner_reference(task_name, task_uid),
+        build_owner_reference("batch/v1", "Job", name, str(meta.get("uid", ""))),
     ]
     base_labels = {str(k): str(v) for k, v in (meta.get("labels") or {}).items()}
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from devops_orchestrator import constants as c
 from devops_orchestrator.core.decision import JobToCreate
+from devops_orchestrator.core.owners import build_task_owner_reference
 
 BRIEFING_DIR = "/var/run/devops/briefing"
 BRIEFING_KEY = "briefing.json"
@@ -37,16 +38,7 @@ def build_briefing_configmap(
             "name": build_briefing_configmap_name(job.job_name),
             "namespace": namespace,
             "labels": labels,
-            "ownerReferences": [
-                {
-                    "apiVersion": c.API_VERSION,
-                    "kind": c.KIND,
-                    "name": task_name,
-                    "uid": task_uid,
-                    "controller": False,
-                    "blockOwnerDeletion": False,
-                }
-            ],
+            "ownerReferences": [build_task_owner_reference(task_name, task_uid)],
         },
         "data": {BRIEFING_KEY: job.briefing.model_dump_json()},
     }

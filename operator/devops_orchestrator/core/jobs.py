@@ -16,6 +16,7 @@ from devops_orchestrator.core.briefing_file import (
     render_briefing_volume,
 )
 from devops_orchestrator.core.decision import JobToCreate
+from devops_orchestrator.core.owners import build_task_owner_reference
 from devops_orchestrator.models import EngineName
 
 MAX_NAME = 63  # Job names end up in the job-name label of their pods
@@ -182,16 +183,7 @@ def render_job(
             "name": job.job_name,
             "namespace": namespace,
             "labels": labels,
-            "ownerReferences": [
-                {
-                    "apiVersion": c.API_VERSION,
-                    "kind": c.KIND,
-                    "name": task_name,
-                    "uid": task_uid,
-                    "controller": True,
-                    "blockOwnerDeletion": True,
-                }
-            ],
+            "ownerReferences": [build_task_owner_reference(task_name, task_uid, controller=True)],
         },
         "spec": {
             "backoffLimit": 0,

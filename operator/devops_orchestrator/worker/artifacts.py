@@ -15,6 +15,7 @@ from typing import Any
 
 from devops_orchestrator import constants as c
 from devops_orchestrator.core.jobs import build_task_label_value
+from devops_orchestrator.core.owners import build_task_owner_reference
 from devops_orchestrator.models import Briefing, TokenUsage, WorkerResult
 
 RESULT_KEY = c.RESULT_DATA_KEY
@@ -45,16 +46,8 @@ def _metadata(briefing: Briefing, name: str, component: str) -> dict[str, Any]:
         "labels": labels(briefing, component),
     }
     if briefing.task_uid:
-        metadata["ownerReferences"] = [
-            {
-                "apiVersion": c.API_VERSION,
-                "kind": c.KIND,
-                "name": briefing.task_name,
-                "uid": briefing.task_uid,
-                "controller": False,
-                "blockOwnerDeletion": False,
-            }
-        ]
+        owner = build_task_owner_reference(briefing.task_name, briefing.task_uid)
+        metadata["ownerReferences"] = [owner]
     return metadata
 
 
