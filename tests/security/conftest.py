@@ -7,12 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from devops_orchestrator.config import Settings
-from devops_orchestrator.worker.claude.context import ToolContext, ToolLimits
-from devops_orchestrator.worker.claude.files import FileTracker
-from devops_orchestrator.worker.claude.sandbox import Sandbox
+from devops_orchestrator.worker.claude.context import ToolLimits
 from devops_orchestrator.worker.claude.toolbox import TOOLS, Toolbox
 from fakes.messages_api import messages_api
+from toolboxes import build_toolbox
 
 __all__ = ["messages_api"]
 
@@ -28,11 +26,4 @@ def workspace(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def toolbox(workspace: Path) -> Toolbox:
-    sandbox = Sandbox(workspace)
-    ctx = ToolContext(
-        sandbox=sandbox,
-        tracker=FileTracker.snapshot(sandbox),
-        limits=LIMITS,
-        bash_path=Settings().bash_path,
-    )
-    return Toolbox(ctx, list(TOOLS))
+    return build_toolbox(workspace, LIMITS, list(TOOLS))

@@ -12,11 +12,10 @@ from pydantic import SecretStr
 from devops_orchestrator.config import Secrets, Settings
 from devops_orchestrator.models import AgentDefinition, Briefing
 from devops_orchestrator.worker.claude import ClaudeEngine
-from devops_orchestrator.worker.claude.context import ToolContext, ToolLimits
-from devops_orchestrator.worker.claude.files import FileTracker
-from devops_orchestrator.worker.claude.sandbox import Sandbox
+from devops_orchestrator.worker.claude.context import ToolLimits
 from devops_orchestrator.worker.claude.toolbox import Toolbox
 from fakes.messages_api import MessagesAPIServer, messages_api
+from toolboxes import build_toolbox
 
 __all__ = ["messages_api"]
 
@@ -77,12 +76,4 @@ def make_engine(messages_api: MessagesAPIServer, waits: list[float]) -> EngineFa
 @pytest.fixture
 def toolbox(workspace: Path) -> Toolbox:
     """Every tool over `workspace`, with small caps, called directly (no model)."""
-    sandbox = Sandbox(workspace)
-    ctx = ToolContext(
-        sandbox=sandbox,
-        tracker=FileTracker.snapshot(sandbox),
-        limits=SMALL_LIMITS,
-        bash_path=Settings().bash_path,
-        secrets=(API_KEY,),
-    )
-    return Toolbox(ctx, ALL_TOOLS)
+    return build_toolbox(workspace, SMALL_LIMITS, ALL_TOOLS, secrets=(API_KEY,))
