@@ -28,14 +28,16 @@ from devops_orchestrator.core.decision import (
     Observation,
     ObservedJob,
 )
-from devops_orchestrator.core.jobs import build_result_configmap_name
+from devops_orchestrator.core.jobs import build_job_name, build_result_configmap_name
 from devops_orchestrator.core.network_paths import name_result_files
 from devops_orchestrator.core.planning import Plan, PlanError, build_plan, prerequisites
 from devops_orchestrator.core.policies import worker_attempts
 from devops_orchestrator.core.routing import route
 from devops_orchestrator.core.spend import (
     BUDGET_EXCEEDED,
+    attempt_usages,
     budget_exceeded,
+    count_worker_usage,
     effective_budget,
     read_usage,
     render_usage,
@@ -134,10 +136,10 @@ def decide(obs: Observation | InvalidSpec) -> Decision:
     started_at = started_at or format_time(obs.now)
     deadline = (parse_time(started_at) or obs.now) + timedelta(seconds=obs.spec.timeout_seconds)
 
-    before = {w: states.get(w) or WorkerState(name=w) for w in plan.workers}
+    before = {w: _count_usage(obs, states.get(w) or WorkerState(name=w)) for w in plan.workers}
     budget = effective_budget(obs.spec.budget, obs.budget_defaults)
-    attempts = [*obs.usages.values(), read_plan_usage(plan_dict)]  # the planner counts too
-    spent = task_usage(obs.results.values(), attempts, read_usage(obs.status))
+    workers_spent = [state.usage for state in before.values()]
+    spent = task_usage(workers_spent, read_plan_usage(plan_dict), read_usage(obs.status))
     steps, outcome = _apply_policies(
         obs, plan, _advance_started(obs, plan, before), deadline, (budget, spent)
     )
@@ -259,6 +261,22 @@ def _final_event(outcome: _Outcome) -> EventToEmit:
 
 
 # --- Workers ---------------------------------------------------------------------------
+
+
+# Attempts looked up by their built Job name (whose Job may be gone): the latest ones;
+# older ones were counted when they finished.
+_COUNTED_ATTEMPTS_WINDOW = 64
+
+
+def _count_usage(obs: Observation, state: WorkerState) -> WorkerState:
+    """The worker with the usage of its attempts not counted yet added (core.spend)."""
+    seen = {job.attempt: job.name for job in obs.jobs if job.worker == state.name}
+    highest = max([state.last_attempt, *seen])
+    first = max(1, highest - _COUNTED_ATTEMPTS_WINDOW + 1)
+    names = {n: build_job_name(obs.name, state.name, n) for n in range(first, highest + 1)}
+    spent = attempt_usages(names | seen, obs.results, obs.usages)
+    usage, through = count_worker_usage(state.usage, state.usage_through, spent)
+    return replace(state, usage=usage, usage_through=through)
 
 
 def _advance_started(

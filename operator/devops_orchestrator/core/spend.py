@@ -1,8 +1,11 @@
 """What a task spends on model calls, and its budget (pure).
 
-The spend is the sum of every worker attempt's usage: the results workers stored and
-the usage failed attempts stored. It never goes down (a removed ConfigMap does not give
-money back): the status keeps the highest figures seen. The budget (`spec.budget`, else
+A worker's usage is the sum over all its attempts (succeeded, failed, stopped by the
+budget): what each attempt's stored result or stored usage says. It is counted once per
+attempt and kept in the worker's status entry with the highest attempt counted, so it
+never goes down when an attempt's ConfigMap is removed (Job TTL) and a repeated pass
+adds nothing. The task's spend is the planner's call plus every worker's usage, never
+below what the status already recorded. The budget (`spec.budget`, else
 the operator's defaults) is shared by the workers not finished yet, so no worker can
 run the task past it; a worker the budget stopped ends the task `BudgetExceeded`."""
 
@@ -36,34 +39,83 @@ def effective_budget(spec: TaskBudget | None, defaults: TaskBudget | None) -> Ta
 
 
 def read_usage(status: Mapping[str, Any]) -> TokenUsage:
-    """The spend recorded in a status (`status.usage`), zero when none."""
+    """The spend recorded in a status (`status.usage`, or a worker entry's), zero when
+    none; a figure below zero reads as zero."""
     stored = status.get("usage")
     if not isinstance(stored, Mapping):
         return TokenUsage()
     try:
         return TokenUsage(
-            input_tokens=int(stored.get("inputTokens", 0)),
-            output_tokens=int(stored.get("outputTokens", 0)),
-            cache_read_tokens=int(stored.get("cacheReadTokens", 0)),
-            cache_write_tokens=int(stored.get("cacheWriteTokens", 0)),
-            cost_usd=float(stored.get("costUSD", 0.0)),
+            input_tokens=max(int(stored.get("inputTokens", 0)), 0),
+            output_tokens=max(int(stored.get("outputTokens", 0)), 0),
+            cache_read_tokens=max(int(stored.get("cacheReadTokens", 0)), 0),
+            cache_write_tokens=max(int(stored.get("cacheWriteTokens", 0)), 0),
+            cost_usd=max(float(stored.get("costUSD", 0.0)), 0.0),
         )
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return TokenUsage()
 
 
-def task_usage(
-    results: Iterable[WorkerResult],
-    failed_attempts: Iterable[TokenUsage],
-    recorded: TokenUsage,
-) -> TokenUsage:
-    """All attempts' usage, never below what the status already recorded."""
-    total = TokenUsage()
-    for usage in [*(r.usage for r in results if r.usage is not None), *failed_attempts]:
-        total = total.plus(usage)
+def _at_least(recorded: TokenUsage, total: TokenUsage) -> TokenUsage:
     if recorded.total_tokens > total.total_tokens or recorded.cost_usd > total.cost_usd:
         return recorded
     return total
+
+
+def attempt_usages(
+    names: Mapping[int, str],
+    results: Mapping[str, WorkerResult],
+    failed: Mapping[str, TokenUsage],
+) -> dict[int, TokenUsage]:
+    """By attempt number (`names`: attempt -> Job name): what each finished attempt
+    spent, from its stored result or, for a failed attempt, its stored usage. An
+    attempt with neither (running, or gone without a word) is absent."""
+    spent: dict[int, TokenUsage] = {}
+    for attempt, name in names.items():
+        result = results.get(name)
+        usage = result.usage if result is not None else None
+        if usage is None:
+            usage = failed.get(name)
+        if usage is None and result is not None:
+            usage = TokenUsage()  # a generator's result: known, nothing spent
+        if usage is not None:
+            spent[attempt] = usage
+    return spent
+
+
+def count_worker_usage(
+    recorded: TokenUsage | None, through: int | None, attempts: Mapping[int, TokenUsage]
+) -> tuple[TokenUsage | None, int | None]:
+    """A worker's usage and the highest attempt counted in it, after adding the attempts
+    not counted yet. Attempts run one after the other, so an attempt after `through`
+    that is still unknown when a later one is known ended without a word and is passed.
+    Without `through` (an older status, or a `through` past every attempt there is)
+    the usage is the sum of the attempts seen, never below `recorded`."""
+    if through is not None and attempts and through > max(attempts):
+        through = None
+    total = recorded or TokenUsage()
+    if through is None:
+        total = _at_least(total, sum_usage(attempts.values()))
+    else:
+        total = total.plus(sum_usage(u for n, u in attempts.items() if n > through))
+    highest = max([*attempts, through or 0]) or None
+    return (total if total.total_tokens or total.cost_usd else None), highest
+
+
+def sum_usage(usages: Iterable[TokenUsage]) -> TokenUsage:
+    total = TokenUsage()
+    for usage in usages:
+        total = total.plus(usage)
+    return total
+
+
+def task_usage(
+    workers: Iterable[TokenUsage | None], planner: TokenUsage, recorded: TokenUsage
+) -> TokenUsage:
+    """The planner's call plus every worker's usage, never below what the status
+    already recorded."""
+    total = sum_usage([planner, *(usage for usage in workers if usage is not None)])
+    return _at_least(recorded, total)
 
 
 def render_usage(usage: TokenUsage) -> dict[str, Any] | None:

@@ -264,7 +264,8 @@ class WorkerState:
     files_modified: tuple[str, ...] = ()
     issue_count: int | None = None
     error: str | None = None
-    usage: TokenUsage | None = None  # what the worker's stored result says it spent
+    usage: TokenUsage | None = None  # what all its attempts spent (core.spend)
+    usage_through: int | None = None  # the highest attempt counted in `usage`
 
     @property
     def final(self) -> bool:
@@ -282,7 +283,6 @@ class WorkerState:
             files_created=tuple(result.files_created[:MAX_FILES]),
             files_modified=tuple(result.files_modified[:MAX_FILES]),
             issue_count=len(result.issues),
-            usage=result.usage if result.usage and result.usage.total_tokens else None,
         )
 
     def as_result(self) -> WorkerResult:
@@ -310,6 +310,7 @@ def render_worker(state: WorkerState) -> dict[str, Any]:
         "issueCount": state.issue_count,
         "error": state.error,
         "usage": render_usage(state.usage) if state.usage else None,
+        "usageThroughAttempt": state.usage_through if state.usage else None,
     }
     return {key: value for key, value in entry.items() if value is not None}
 
@@ -321,6 +322,11 @@ def _names(value: Any) -> tuple[str, ...]:
 def _worker_usage(entry: Mapping[str, Any]) -> TokenUsage | None:
     usage = read_usage(entry)  # a worker entry keeps `usage` as the task status does
     return usage if usage.total_tokens else None
+
+
+def _attempt_number(value: Any) -> int | None:
+    number = _int(value, 0) if value is not None else 0
+    return number if number > 0 else None
 
 
 def parse_workers(stored: Any) -> dict[str, WorkerState]:
@@ -350,6 +356,7 @@ def parse_workers(stored: Any) -> dict[str, WorkerState]:
             issue_count=_int(issue_count, 0) if issue_count is not None else None,
             error=_text(entry.get("error")),
             usage=_worker_usage(entry),
+            usage_through=_attempt_number(entry.get("usageThroughAttempt")),
         )
     return states
 

@@ -108,8 +108,12 @@ def start_worker(state: WorkerState, *, task_name: str, now: datetime) -> Worker
 
 def reset_worker(state: WorkerState, highest_attempt: int) -> WorkerState:
     """A new round for a failed, skipped or cancelled worker (the retry annotation):
-    its attempts continue after every number used so far, so Job names are new."""
-    return WorkerState(name=state.name, first_attempt=max(highest_attempt, state.last_attempt) + 1)
+    its attempts continue after every number used so far, so Job names are new, and
+    what its earlier attempts spent stays counted."""
+    first = max(highest_attempt, state.last_attempt) + 1
+    return WorkerState(
+        name=state.name, first_attempt=first, usage=state.usage, usage_through=state.usage_through
+    )
 
 
 def stop_worker(state: WorkerState, phase: WorkerPhase, reason: str, now: datetime) -> WorkerState:
