@@ -128,6 +128,13 @@ class Settings(BaseSettings):
     checkov_enabled: bool = Field(
         default=True, description="Security scan of each worker's files (checkov; ~5-10 s)"
     )
+    # checkov takes seconds of CPU to start: by default it runs only in a worker that wrote
+    # what no validator of ours checks for security (Terraform, Kubernetes manifests).
+    checkov_frameworks: str = Field(
+        default="terraform,kubernetes",
+        pattern=r"^\s*(all|((dockerfile|kubernetes|terraform|github_actions|gitlab_ci)\s*,?\s*)*)$",
+        description="checkov frameworks scanned (comma-separated, or all)",
+    )
     kubernetes_dry_run: bool = Field(
         default=True, description="kubectl apply --dry-run=server when a cluster is reachable"
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from workerkit import make_briefing
 
+from devops_orchestrator.config import get_settings
 from devops_orchestrator.models import Severity
 from devops_orchestrator.worker.runner import run_worker
 from devops_orchestrator.worker.validators.consistency import check_consistency
@@ -104,10 +105,12 @@ def test_only_mismatches_involving_changed_files(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("with_checkov")
 def test_runner_reports_a_worker_that_contradicts_the_workspace(
-    copy_app: Callable[[str], Path],
+    copy_app: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The docker-worker reads port 8181 from the app; a Deployment already in the
     workspace says 3000: the worker's result carries the mismatch."""
+    monkeypatch.setenv("DEVOPS_CHECKOV_FRAMEWORKS", "all")  # Dockerfiles too
+    get_settings.cache_clear()
     workspace = copy_app("python-fastapi")
     _write(workspace, {"k8s/deployment.yaml": DEPLOYMENT})
     result = run_worker(make_briefing("docker-worker"), workspace)

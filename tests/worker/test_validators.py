@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from devops_orchestrator.config import get_settings
 from devops_orchestrator.models import Issue, Severity
 from devops_orchestrator.worker.validators import (
     actionlint,
@@ -186,7 +187,11 @@ def test_terraform_syntax_error_is_located(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("with_checkov")
-def test_checkov_scans_dockerfiles_manifests_and_workflows_in_one_run(tmp_path: Path) -> None:
+def test_checkov_scans_dockerfiles_manifests_and_workflows_in_one_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEVOPS_CHECKOV_FRAMEWORKS", "all")
+    get_settings.cache_clear()
     pod = (
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: web\nspec:\n"
         "  containers:\n    - name: c\n      image: nginx:1.27\n"
@@ -218,6 +223,37 @@ def test_checkov_missing_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyP
     files = _write(tmp_path, {"main.tf": OPEN_SECURITY_GROUP})
     issues = _found(validate_files(tmp_path, files), "checkov")
     assert [(i.rule, i.severity) for i in issues] == [("validator-missing", Severity.ERROR)]
+
+
+@pytest.mark.usefixtures("with_checkov")
+def test_checkov_starts_by_default_only_for_terraform_and_manifests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dockerfiles, compose files and pipelines have validators of their own: a worker
+    that wrote only those does not start checkov (seconds of CPU). Seen with checkov
+    missing: a run would report it."""
+    monkeypatch.setattr(checkov, "find_tool", lambda _: None)
+    own = _write(
+        tmp_path,
+        {
+            "Dockerfile": "FROM alpine:3.20\nUSER 10001\n",
+            "compose.yaml": "services:\n  web:\n    build: .\n",
+            ".github/workflows/ci.yml": "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n"
+            "      - run: make\n",
+            ".gitlab-ci.yml": "build:\n  script: [make]\n",
+        },
+    )
+    assert _found(validate_files(tmp_path, own), "checkov") == []
+    scanned = _write(tmp_path, {"k8s/ns.yaml": "apiVersion: v1\nkind: Namespace\n", "main.tf": ""})
+    issues = _found(validate_files(tmp_path, own + scanned), "checkov")
+    assert sorted((i.file, i.rule) for i in issues) == [
+        ("k8s/ns.yaml", "validator-missing"),
+        ("main.tf", "validator-missing"),
+    ]
+    monkeypatch.setenv("DEVOPS_CHECKOV_FRAMEWORKS", "dockerfile")
+    get_settings.cache_clear()
+    issues = _found(validate_files(tmp_path, own + scanned), "checkov")
+    assert [(i.file, i.rule) for i in issues] == [("Dockerfile", "validator-missing")]
 
 
 def test_gitlab_schema_from_gitlab_itself(tmp_path: Path) -> None:

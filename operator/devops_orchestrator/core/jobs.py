@@ -53,6 +53,7 @@ _WORKER_SETTINGS = (
     "agents_dir",
     "git_allow_file_urls",
     "checkov_enabled",
+    "checkov_frameworks",
     "kubernetes_dry_run",
 )
 

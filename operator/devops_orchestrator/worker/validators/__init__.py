@@ -12,8 +12,10 @@
 | *.tf                                   | HCL syntax (python-hcl2)                    |
 | any other *.yaml / *.yml               | YAML; Kubernetes schema when it has kind    |
 
-Then one checkov run over all of them (Dockerfiles, manifests, Terraform, GitHub and
-GitLab pipelines): security findings with their check ids.
+Then one checkov run over those of the configured frameworks (`DEVOPS_CHECKOV_FRAMEWORKS`,
+by default Terraform and Kubernetes manifests, which no validator above checks for
+security; Dockerfiles, GitHub and GitLab pipelines on request): security findings with
+their check ids. A worker that wrote none of them does not start checkov (seconds of CPU).
 
 Findings come back as `Issue`s (severity, validator, rule, file, line). A validator whose
 tool is missing reports an error issue instead of passing silently."""
@@ -42,8 +44,15 @@ _VALIDATORS: dict[str, tuple[str, str]] = {
     "yaml": ("kubernetes", "validate_manifests"),
     "terraform": ("terraform", "validate_terraform_files"),
 }
-# The kinds checkov scans; it runs once over all of them (its start-up takes seconds).
-CHECKOV_KINDS = frozenset({"hadolint", "actionlint", "gitlab-ci", "yaml", "terraform"})
+# kind -> the checkov framework that scans it; checkov runs once over all the files of
+# the configured frameworks (its start-up takes seconds).
+CHECKOV_FRAMEWORK_OF_KIND = {
+    "hadolint": "dockerfile",
+    "actionlint": "github_actions",
+    "gitlab-ci": "gitlab_ci",
+    "yaml": "kubernetes",
+    "terraform": "terraform",
+}
 
 
 def load_validator(kind: str) -> Validator:
@@ -95,12 +104,32 @@ def validate_files(workspace: Path, files: Sequence[str]) -> list[Issue]:
             groups.setdefault(kind, []).append(relative)
     for kind, group in groups.items():
         issues.extend(load_validator(kind)(root, sorted(set(group))))
-    if get_settings().checkov_enabled:
-        from devops_orchestrator.worker.validators.checkov import validate_with_checkov
+    settings = get_settings()
+    if settings.checkov_enabled:
+        frameworks, scanned = checkov_scope(groups, settings.checkov_frameworks)
+        if scanned:  # imported only then: most workers never start checkov
+            from devops_orchestrator.worker.validators.checkov import validate_with_checkov
 
-        scanned = {f for kind, group in groups.items() if kind in CHECKOV_KINDS for f in group}
-        issues.extend(validate_with_checkov(root, sorted(scanned)))
+            issues.extend(validate_with_checkov(root, scanned, frameworks))
     return issues
+
+
+def checkov_scope(
+    groups: dict[str, list[str]], configured: str
+) -> tuple[tuple[str, ...], list[str]]:
+    """The checkov frameworks to run and the files they scan: those of `groups` (kind ->
+    files) whose framework is `configured` (comma-separated names, or `all`)."""
+    wanted = {name.strip() for name in configured.split(",") if name.strip()}
+    if "all" in wanted:
+        wanted = set(CHECKOV_FRAMEWORK_OF_KIND.values())
+    frameworks: set[str] = set()
+    scanned: set[str] = set()
+    for kind, group in groups.items():
+        framework = CHECKOV_FRAMEWORK_OF_KIND.get(kind)
+        if framework in wanted:
+            frameworks.add(framework)
+            scanned.update(group)
+    return tuple(sorted(frameworks)), sorted(scanned)
 
 
 def has_errors(issues: Sequence[Issue]) -> bool:

@@ -1,6 +1,6 @@
 """Security checks beyond linting: checkov over Dockerfiles, Kubernetes manifests,
-Terraform, GitHub Actions and GitLab CI. checkov is slow to start (seconds), so every
-worker runs it once over all its files. It runs as a subprocess from a venv of its own
+Terraform, GitHub Actions and GitLab CI. checkov is slow to start (seconds), so a worker
+runs it at most once, over all its files of the frameworks asked for. It runs as a subprocess from a venv of its own
 (`hack/install-checkov.sh`): it pins many libraries and would shadow python-hcl2.
 
 A failed check is a warning issue whose rule is the check id (CKV_...). A check can be
@@ -20,8 +20,10 @@ NAME = "checkov"
 FRAMEWORKS = ("dockerfile", "kubernetes", "terraform", "github_actions", "gitlab_ci")
 
 
-def validate_with_checkov(workspace: Path, files: Sequence[str]) -> list[Issue]:
-    if not files:
+def validate_with_checkov(
+    workspace: Path, files: Sequence[str], frameworks: Sequence[str] = FRAMEWORKS
+) -> list[Issue]:
+    if not files or not frameworks:
         return []
     binary = find_tool("checkov")
     if binary is None:
@@ -35,7 +37,7 @@ def validate_with_checkov(workspace: Path, files: Sequence[str]) -> list[Issue]:
         "--skip-download",
         "--skip-results-upload",
         "--framework",
-        *FRAMEWORKS,
+        *frameworks,
         "--file",
         *files,
     ]
