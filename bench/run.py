@@ -60,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     results: dict[str, Any] = probes.run_header(vars(args))
     results["quick"] = args.quick
+    startup.precompile()  # every worker of the run loads what the image would hold
     stack = Stack()
     started = time.monotonic()
     try:

@@ -51,6 +51,20 @@ def test_get_definition_by_name() -> None:
         get_definition("gpu-worker")
 
 
+def test_a_worker_reads_its_own_file_and_finds_renamed_ones(tmp_path: Path) -> None:
+    """A worker start reads `<name>.md` alone (the operator checked the folder when it
+    planned); a definition in a file of another name is still found."""
+    (tmp_path / "a-worker.md").write_text(GOOD.format(name="a-worker"))
+    (tmp_path / "broken.md").write_text("no front matter\n")
+    assert get_definition("a-worker", tmp_path).name == "a-worker"
+    (tmp_path / "broken.md").write_text(GOOD.format(name="b-worker"))
+    assert get_definition("b-worker", tmp_path).path == str(tmp_path / "broken.md")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "c-worker.md").write_text(GOOD.format(name="c-worker"))
+    with pytest.raises(DefinitionError, match=re.escape("no definition for worker '../a-worker'")):
+        get_definition("../a-worker", tmp_path / "sub")  # never a path outside the folder
+
+
 def test_a_new_worker_is_a_new_file(tmp_path: Path) -> None:
     (tmp_path / "a-worker.md").write_text(GOOD.format(name="a-worker"))
     (tmp_path / "b-worker.md").write_text(GOOD.format(name="b-worker").replace("[]", "[a-worker]"))

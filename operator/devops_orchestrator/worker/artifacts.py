@@ -14,7 +14,6 @@ import re
 from typing import Any
 
 from devops_orchestrator import constants as c
-from devops_orchestrator.core.jobs import build_task_label_value
 from devops_orchestrator.core.owners import build_task_owner_reference
 from devops_orchestrator.models import Briefing, TokenUsage, WorkerResult
 
@@ -30,6 +29,10 @@ def artifacts_configmap_name(briefing: Briefing) -> str:
 
 
 def labels(briefing: Briefing, component: str) -> dict[str, str]:
+    # Imported here: core.jobs brings the operator's decision types, which a worker
+    # outside a cluster (no ConfigMap to label) never needs.
+    from devops_orchestrator.core.jobs import build_task_label_value
+
     return {
         c.LABEL_MANAGED_BY: c.MANAGED_BY,
         c.LABEL_TASK: build_task_label_value(briefing.task_name),  # a valid label value

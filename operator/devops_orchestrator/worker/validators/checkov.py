@@ -1,7 +1,8 @@
 """Security checks beyond linting: checkov over Dockerfiles, Kubernetes manifests,
 Terraform, GitHub Actions and GitLab CI. checkov is slow to start (seconds), so a worker
-runs it at most once, over all its files of the frameworks asked for. It runs as a subprocess from a venv of its own
-(`hack/install-checkov.sh`): it pins many libraries and would shadow python-hcl2.
+runs it at most once, over all its files of the frameworks asked for. It runs as a
+subprocess from a venv of its own (`hack/install-checkov.sh`): it pins many libraries and
+would shadow python-hcl2.
 
 A failed check is a warning issue whose rule is the check id (CKV_...). A check can be
 skipped deliberately with checkov's own inline comment or annotation, with a reason."""

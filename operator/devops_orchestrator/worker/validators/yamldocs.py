@@ -11,6 +11,9 @@ import yaml
 from devops_orchestrator.models import Issue, Severity
 
 YAML_VALIDATOR = "yaml"
+# libyaml's loader where the wheel has it (a tenth of the CPU); the same documents, lines
+# and errors as the pure-Python one.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,7 @@ def load_documents(path: Path, file: str) -> tuple[list[Document], list[Issue]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return [], [_error(file, None, f"cannot read the file: {exc}", "unreadable")]
-    loader = yaml.SafeLoader(text)
+    loader = SAFE_LOADER(text)
     documents: list[Document] = []
     try:
         while loader.check_node():

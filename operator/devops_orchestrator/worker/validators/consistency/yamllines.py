@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from devops_orchestrator.worker.validators.yamldocs import SAFE_LOADER
+
 Path = tuple[str | int, ...]
 
 
@@ -28,8 +30,8 @@ def load_located(text: str) -> list[LocatedDocument]:
     """Every document of `text`; an unreadable file gives none (the YAML validator
     reports syntax errors; the consistency check only reads what parses)."""
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-        values = list(yaml.safe_load_all(text))
+        nodes = list(yaml.compose_all(text, Loader=SAFE_LOADER))
+        values = list(yaml.load_all(text, Loader=SAFE_LOADER))  # a safe loader
     except yaml.YAMLError:
         return []
     documents = []
