@@ -156,6 +156,25 @@ class Settings(BaseSettings):
     # Observability
     metrics_port: int = Field(default=8080, description="Prometheus metrics; 0 disables")
     health_port: int = Field(default=8081, description="kopf liveness endpoint; 0 disables")
+    # Tool-level progress of running workers (their pod logs, followed by the operator)
+    progress_enabled: bool = Field(
+        default=True, description="Relay running workers' tool calls to Redis logs and Events"
+    )
+    progress_interval_seconds: float = Field(
+        default=5.0, ge=0, description="At most one Redis progress line per worker this often"
+    )
+    progress_max_lines: int = Field(
+        default=100, ge=0, description="Redis progress lines per task, at most"
+    )
+    progress_event_interval_seconds: float = Field(
+        default=30.0, ge=0, description="At most one progress Event per worker this often"
+    )
+    progress_max_events: int = Field(
+        default=5, ge=0, description="Progress Events per task, at most"
+    )
+    progress_max_followers: int = Field(
+        default=100, ge=1, description="Worker pod logs followed at once, at most"
+    )
 
     # Operator process (kopf)
     peering: str = Field(

@@ -94,6 +94,11 @@ def bridge_published_key(task_id: str) -> str:
     return f"devops:bridge:published:{task_id}"
 
 
+def progress_count_key(task_id: str) -> str:
+    """Our count of a task's progress lines in its log list (not in the protocol)."""
+    return f"devops:progress:count:{task_id}"
+
+
 def bridge_taken_key(task_id: str) -> str:
     """Our marker of which item (its digest) took a task id first (not in the protocol)."""
     return f"devops:bridge:taken:{task_id}"

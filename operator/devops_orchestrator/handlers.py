@@ -147,3 +147,4 @@ async def owned_job_event(
 
 
 from devops_orchestrator.bridge import hooks as _bridge  # noqa: E402  (after ours: startup order)
+from devops_orchestrator.progress import hooks as _progress  # noqa: E402, F401

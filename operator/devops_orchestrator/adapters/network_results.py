@@ -36,6 +36,17 @@ redis.call('EXPIRE', KEYS[1], ARGV[1])
 return n
 """
 
+# KEYS: published marker, progress count, logs | ARGV: cap, count ttl, line
+# -1: the result is out (no more progress); 0: the task's cap is reached; else the count.
+_PROGRESS = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+local n = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+if n > tonumber(ARGV[1]) then return 0 end
+redis.call('RPUSH', KEYS[3], ARGV[3])
+return n
+"""
+
 # KEYS: published marker, results hash, active, logs
 # ARGV: marker ttl, raw ("" = none), result ttl, field, value, ...
 # The channel carries the whole hash after the write (task_id, status, started_at,
@@ -72,6 +83,18 @@ def log_milestones(client: Client, task_id: str, lines: Sequence[tuple[str, str]
     args = [x for pair in lines for x in pair]
     keys = [c.bridge_logged_key(task_id), c.result_logs_key(task_id)]
     return int(cast(int, client.eval(_LOG, 2, *keys, MARKER_TTL_SECONDS, *args)))
+
+
+@maps_redis_errors
+def log_progress(client: Client, task_id: str, line: str, cap: int) -> int:
+    """RPUSH a progress line while the task's result is not published and it has fewer
+    than `cap` of them: the count so far, 0 at the cap, -1 once published."""
+    keys = [
+        c.bridge_published_key(task_id),
+        c.progress_count_key(task_id),
+        c.result_logs_key(task_id),
+    ]
+    return int(cast(int, client.eval(_PROGRESS, 3, *keys, cap, MARKER_TTL_SECONDS, line)))
 
 
 @maps_redis_errors

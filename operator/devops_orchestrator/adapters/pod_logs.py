@@ -1,0 +1,103 @@
+"""A running worker pod's log, followed as a stream (`pods/log?follow=true`).
+
+Followers hold their connection for as long as the worker runs, so they use an
+ApiClient of their own: the pool the reconciler's short calls share stays free.
+Errors follow `adapters.errors`."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any, Protocol, cast
+
+import urllib3
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from devops_orchestrator.adapters.errors import RetryableError
+from devops_orchestrator.adapters.kube import api_client, list_items, map_api_exception
+from devops_orchestrator.config import KUBE_OUTAGE_DELAY_SECONDS
+
+CHUNK_BYTES = 64 * 1024
+CONNECT_TIMEOUT_SECONDS = 10.0
+
+
+class LogStream(Protocol):
+    def stream(self, amt: int) -> Iterator[bytes]: ...
+
+    def close(self) -> None: ...
+
+    def release_conn(self) -> None: ...
+
+    @property
+    def connection(self) -> Any: ...
+
+
+_lock = threading.Lock()
+_followers_api: client.ApiClient | None = None
+_base_api: client.ApiClient | None = None
+
+
+def _api() -> client.CoreV1Api:
+    global _followers_api, _base_api
+    base = api_client()
+    with _lock:
+        if _followers_api is None or _base_api is not base:
+            _followers_api, _base_api = client.ApiClient(base.configuration), base
+        return client.CoreV1Api(_followers_api)
+
+
+def find_running_pod(namespace: str, job_name: str) -> str | None:
+    """The name of the Job's newest running pod, if any."""
+    core = client.CoreV1Api(api_client())
+    pods = list_items(
+        "pods", core.list_namespaced_pod, namespace, f"batch.kubernetes.io/job-name={job_name}"
+    )
+    running = [p for p in pods if (p.get("status") or {}).get("phase") == "Running"]
+    if not running:
+        return None
+    newest = max(running, key=lambda p: str(p.get("metadata", {}).get("creationTimestamp", "")))
+    return str(newest["metadata"]["name"])
+
+
+def open_log_stream(namespace: str, pod: str, *, tail_lines: int | None = None) -> LogStream:
+    """The pod's log from its start (or its last `tail_lines`), then as it grows, until
+    the container ends or the stream is closed."""
+    what = f"follow log of pod {namespace}/{pod}"
+    # Connecting is bounded; reading is not (a worker may be silent for minutes).
+    kwargs: dict[str, Any] = {
+        "follow": True,
+        "_preload_content": False,
+        "_request_timeout": (CONNECT_TIMEOUT_SECONDS, None),
+    }
+    if tail_lines is not None:
+        kwargs["tail_lines"] = tail_lines
+    try:
+        response = cast(LogStream, _api().read_namespaced_pod_log(pod, namespace, **kwargs))
+    except ApiException as exc:
+        raise map_api_exception(exc, what) from exc
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise RetryableError(f"{what}: {exc}", delay=KUBE_OUTAGE_DELAY_SECONDS) from exc
+    return response
+
+
+def read_chunks(stream: LogStream) -> Iterator[bytes]:
+    """The stream's bytes as they come. A dropped connection raises RetryableError."""
+    try:
+        yield from stream.stream(CHUNK_BYTES)
+    except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+        raise RetryableError(f"log stream dropped: {exc}") from exc
+    finally:
+        stream.release_conn()
+
+
+def close_stream(stream: LogStream) -> None:
+    """End a stream another thread may be blocked reading: a shutdown of the socket
+    wakes that read (a close alone does not)."""
+    sock = getattr(stream.connection, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    stream.close()

@@ -1,0 +1,54 @@
+"""kopf hooks of the progress relay: start and stop it with the operator, and feed it
+the events of our worker Jobs. Decorators only (imported once, from `handlers`)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import kopf
+
+from devops_orchestrator.adapters import redis_client
+from devops_orchestrator.config import Secrets, Settings, get_settings
+from devops_orchestrator.constants import LABEL_MANAGED_BY, MANAGED_BY
+from devops_orchestrator.core.progress_throttle import Throttle
+from devops_orchestrator.progress.relay import ProgressRelay, RelayLimits
+
+_state: dict[str, ProgressRelay] = {}
+
+
+def build_relay(settings: Settings) -> ProgressRelay:
+    limits = RelayLimits(
+        lines=Throttle(settings.progress_interval_seconds, settings.progress_max_lines),
+        events=Throttle(settings.progress_event_interval_seconds, settings.progress_max_events),
+        max_followers=settings.progress_max_followers,
+        intake_namespace=settings.namespace,
+    )
+    redis = redis_client.connect(settings.redis_url) if settings.redis_url else None
+    key = Secrets().anthropic_api_key
+    return ProgressRelay(limits, redis, [key.get_secret_value()] if key else [])
+
+
+@kopf.on.startup()
+async def start_progress(logger: kopf.Logger, **_: Any) -> None:
+    settings = get_settings()
+    if not settings.progress_enabled:
+        logger.info("DEVOPS_PROGRESS_ENABLED is false: worker progress is not relayed")
+        return
+    _state["relay"] = build_relay(settings)
+
+
+@kopf.on.cleanup()
+async def stop_progress(**_: Any) -> None:
+    relay = _state.pop("relay", None)
+    if relay is not None:
+        await asyncio.to_thread(relay.stop)
+        if relay.redis is not None:
+            relay.redis.close()
+
+
+@kopf.on.event("batch", "v1", "jobs", labels={LABEL_MANAGED_BY: MANAGED_BY})
+async def job_progress(body: kopf.Body, type: str | None, **_: Any) -> None:
+    relay = _state.get("relay")
+    if relay is not None:
+        relay.on_job(type, body)
