@@ -130,6 +130,14 @@ def test_secret_shaped_values_are_redacted(argument: str) -> None:
     assert "abcdefghijklmnop" not in call.argument
 
 
+def test_a_secret_cut_by_the_workers_shortening_is_redacted() -> None:
+    command = "echo " + "x" * 60 + " ghp_0123456789abcdefghijABCDEFGHIJ"
+    line = worker_line("Bash", {"command": command})  # cut to 80 characters, "..." last
+    call = parse_tool_line(line)
+    assert call is not None and call.argument.endswith("[redacted]...")
+    assert "ghp_" not in call.argument
+
+
 def test_known_secrets_are_redacted_and_the_workers_redaction_kept() -> None:
     plain = "use-this-value-0123"  # no known shape: only a known value catches it
     line = "INFO " + logfmt(tool="Bash", arg=f"echo {plain}", error=False, duration_s=0.1)

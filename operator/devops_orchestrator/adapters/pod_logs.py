@@ -22,6 +22,9 @@ from devops_orchestrator.config import KUBE_OUTAGE_DELAY_SECONDS
 
 CHUNK_BYTES = 64 * 1024
 CONNECT_TIMEOUT_SECONDS = 10.0
+# A worker may be silent for minutes (a long model turn); an hour without a byte is a
+# connection that died without a word.
+READ_TIMEOUT_SECONDS = 3600.0
 
 
 class LogStream(Protocol):
@@ -66,11 +69,10 @@ def open_log_stream(namespace: str, pod: str, *, tail_lines: int | None = None) 
     """The pod's log from its start (or its last `tail_lines`), then as it grows, until
     the container ends or the stream is closed."""
     what = f"follow log of pod {namespace}/{pod}"
-    # Connecting is bounded; reading is not (a worker may be silent for minutes).
     kwargs: dict[str, Any] = {
         "follow": True,
         "_preload_content": False,
-        "_request_timeout": (CONNECT_TIMEOUT_SECONDS, None),
+        "_request_timeout": (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS),
     }
     if tail_lines is not None:
         kwargs["tail_lines"] = tail_lines

@@ -35,6 +35,12 @@ _NAMED = re.compile(
     r"\s*[=:]\s*)[^\s&;,]+"
 )
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
+# A text cut short ("..." is the worker's mark) may end in the first part of a secret,
+# too short for its shape: a known prefix right before the cut is enough.
+_CUT_SHAPE = re.compile(
+    r"(?:sk-|gh[pousr]_|github_pat_|glpat-|AKIA|ASIA|xox[abprs]-|eyJ)[A-Za-z0-9_.-]*"
+    r"(?=(?:\.\.\.|…)$)"
+)
 
 
 def redact_secret_shapes(text: str, known: Iterable[str] = ()) -> str:
@@ -42,6 +48,7 @@ def redact_secret_shapes(text: str, known: Iterable[str] = ()) -> str:
     for value in sorted({k for k in known if len(k) >= MIN_KNOWN_CHARS}, key=len, reverse=True):
         text = text.replace(value, REDACTED)
     text = _SHAPES.sub(REDACTED, text)
+    text = _CUT_SHAPE.sub(REDACTED, text)
     text = _URL_CREDENTIALS.sub(REDACTED + "@", text)
     text = _NAMED.sub(lambda m: m.group(1) + REDACTED, text)
     return _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
