@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     claude_prices: str = Field(
         default="",
         description="JSON price table overrides: model id prefix -> {input, output, "
-        "cache_write, cache_read} in USD per million tokens",
+        "cache_write, cache_write_1h, cache_read} in USD per million tokens",
     )
     budget_max_tokens: int = Field(
         default=0, ge=0, description="Default task budget in tokens; 0: none"

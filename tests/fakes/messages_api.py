@@ -6,10 +6,13 @@ It is a protocol peer, not a mock of our code. `POST /v1/messages`:
 - refuses what the real API refuses (`messages_rules.check_request`: empty content and
   text blocks, tool_use without its tool_results first in the next message, unknown
   tool_use ids, bad tool names and schemas, out-of-range max_tokens, unknown models,
-  more than 4 cache breakpoints, ...), a missing key or version header, bodies over
+  more than 4 cache breakpoints, a 1-hour breakpoint after a 5-minute one, an unknown
+  ttl, bad thinking parameters, ...), a missing key or version header, bodies over
   `max_request_bytes` (413 with an HTML body, as the edge proxy sends it) and prompts
   over the model's context window ("prompt is too long");
-- counts input tokens and prompt caching like the API bills them (`messages_cache`);
+- counts input tokens and prompt caching like the API bills them (`messages_cache`:
+  the tools -> system -> messages hierarchy, invalidation by tool_choice, thinking and
+  images, the 5-minute and 1-hour TTLs with their usage split);
 - answers the scripted replies in order, as JSON or as server-sent events when the
   request streams, cutting a reply at `max_tokens` (stop reason `max_tokens`, a tool
   call's input left partial) or at the context window (`model_context_window_exceeded`);
@@ -35,7 +38,7 @@ from typing import Any
 import jiter
 import pytest
 
-from fakes.messages_cache import PromptCache, prompt_tokens, text_tokens
+from fakes.messages_cache import InputUsage, PromptCache, prompt_tokens, text_tokens
 from fakes.messages_rules import ApiProblem, check_request, known_models
 from fakes.messages_sse import stream_events
 
@@ -143,6 +146,12 @@ def _cut(block: dict[str, Any], budget: int) -> tuple[dict[str, Any] | None, str
     raw = json.dumps(block["input"])[:chars]
     partial = jiter.from_json(raw.encode(), partial_mode=True) if raw else {}
     return {**block, "input": partial if isinstance(partial, dict) else {}}, raw
+
+
+def _flat_usage(usage: dict[str, Any]) -> dict[str, int]:
+    """A Message's usage as one level of counts (the TTL split included)."""
+    counts = {k: v for k, v in usage.items() if isinstance(v, int)}
+    return counts | dict(usage.get("cache_creation") or {})
 
 
 def _impossible_under(choice: Any, reply: Reply) -> str | None:
@@ -435,18 +444,14 @@ class MessagesAPIServer:
             "stop_sequence": reply.stop_sequence if stop_reason == "stop_sequence" else None,
             "stop_details": reply.stop_details if stop_reason == "refusal" else None,
             "usage": {
-                "input_tokens": usage.input_tokens,
-                "cache_creation_input_tokens": usage.cache_creation_input_tokens,
-                "cache_read_input_tokens": usage.cache_read_input_tokens,
+                **usage.render(),
                 "output_tokens": max(spent, 1),
                 "service_tier": "standard",
             },
         }
         if reply.usage is not None:
             message["usage"] |= {
-                "input_tokens": reply.usage[0],
-                "cache_creation_input_tokens": 0,
-                "cache_read_input_tokens": 0,
+                **InputUsage(reply.usage[0], 0).render(),
                 "output_tokens": reply.usage[1],
             }
         with self._lock:
@@ -457,7 +462,7 @@ class MessagesAPIServer:
                 record.headers,
                 record.body,
                 record.request_id,
-                {k: v for k, v in message["usage"].items() if isinstance(v, int)},
+                _flat_usage(message["usage"]),
             )
         if body.get("stream"):
             events = list(stream_events(message, raw_inputs, reply.stream_error))

@@ -74,7 +74,9 @@ def _invalid(message: str) -> ApiProblem:
     return ApiProblem(400, "invalid_request_error", message)
 
 
-def count_cache_breakpoints(body: dict[str, Any]) -> int:
+def _cache_controls(body: dict[str, Any]) -> list[Any]:
+    """Every block's `cache_control`, in the order the API processes them: tools, system,
+    messages."""
     blocks: list[Any] = list(body.get("tools") or [])
     system = body.get("system")
     if isinstance(system, list):
@@ -83,7 +85,52 @@ def count_cache_breakpoints(body: dict[str, Any]) -> int:
         content = message.get("content") if isinstance(message, dict) else None
         if isinstance(content, list):
             blocks += content
-    return sum(1 for b in blocks if isinstance(b, dict) and b.get("cache_control") is not None)
+    return [b["cache_control"] for b in blocks if isinstance(b, dict) and b.get("cache_control")]
+
+
+def _check_cache_breakpoints(body: dict[str, Any]) -> ApiProblem | None:
+    """At most 4 breakpoints, and no 1-hour one after a 5-minute one."""
+    controls = _cache_controls(body)
+    if len(controls) > MAX_CACHE_BREAKPOINTS:
+        return _invalid(
+            f"A maximum of {MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. "
+            f"Found {len(controls)}."
+        )
+    ttls = [c.get("ttl", "5m") for c in controls if isinstance(c, dict)]
+    if "5m" in ttls and "1h" in ttls[ttls.index("5m") :]:
+        return _invalid(
+            "A ttl='1h' cache_control block must not come after a ttl='5m' cache_control "
+            "block. Note that blocks are processed in the following order: `tools`, "
+            "`system`, `messages`."
+        )
+    return None
+
+
+THINKING_TYPES = ("enabled", "disabled", "adaptive", "between_tools")
+MIN_THINKING_BUDGET = 1024
+
+
+def _check_thinking(body: dict[str, Any]) -> ApiProblem | None:
+    thinking = body["thinking"]
+    if not isinstance(thinking, dict) or thinking.get("type") not in THINKING_TYPES:
+        return _invalid(f"thinking.type: Input tag is not one of {', '.join(THINKING_TYPES)}")
+    if thinking["type"] == "disabled":
+        return None
+    if thinking["type"] == "enabled":
+        budget = thinking.get("budget_tokens")
+        if isinstance(budget, bool) or not isinstance(budget, int):
+            return _invalid("thinking.enabled.budget_tokens: Field required")
+        if budget < MIN_THINKING_BUDGET:
+            return _invalid(
+                "thinking.enabled.budget_tokens: Input should be greater than or equal to "
+                f"{MIN_THINKING_BUDGET}"
+            )
+        if budget >= body["max_tokens"]:
+            return _invalid("`max_tokens` must be greater than `thinking.budget_tokens`")
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict) and choice.get("type") in ("any", "tool"):
+        return _invalid("Thinking may not be enabled when tool_choice forces tool use.")
+    return None
 
 
 def _check_cache_control(where: str, block: dict[str, Any]) -> ApiProblem | None:
@@ -338,16 +385,12 @@ def check_request(body: Any, models: dict[str, ModelInfo]) -> ApiProblem | None:
             if "tool_choice" in body
             else None
         ),
+        lambda: _check_thinking(body) if "thinking" in body else None,
         lambda: _check_messages(body["messages"]),
         lambda: _check_sampling(body),
+        lambda: _check_cache_breakpoints(body),
     )
     for check in checks:
         if problem := check():
             return problem
-    found = count_cache_breakpoints(body)
-    if found > MAX_CACHE_BREAKPOINTS:
-        return _invalid(
-            f"A maximum of {MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. "
-            f"Found {found}."
-        )
     return None

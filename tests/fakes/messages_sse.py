@@ -78,5 +78,7 @@ def stream_events(
     }
     if message.get("stop_details") is not None:
         delta["stop_details"] = message["stop_details"]
-    yield event("message_delta", {"type": "message_delta", "delta": delta, "usage": usage})
+    # The delta's usage is cumulative but has no TTL split: message_start carried it.
+    counts = {k: v for k, v in usage.items() if k != "cache_creation"}
+    yield event("message_delta", {"type": "message_delta", "delta": delta, "usage": counts})
     yield event("message_stop", {"type": "message_stop"})

@@ -21,7 +21,7 @@ from devops_orchestrator.core.model_planner import (
 )
 from devops_orchestrator.core.routing import RoutingDecision, route
 from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec, TokenUsage
-from devops_orchestrator.worker.claude.pricing import cost_usd, parse_price_table, price_for
+from devops_orchestrator.worker.claude.pricing import parse_price_table, price_for, price_reported
 
 log = logging.getLogger(__name__)
 
@@ -130,15 +130,9 @@ def ask_claude(
 
 def price_usage(reported: anthropic.types.Usage, model: str, settings: Settings) -> TokenUsage:
     """The call's tokens and USD cost, priced as a worker's (DEVOPS_CLAUDE_PRICES)."""
-    usage = TokenUsage(
-        input_tokens=reported.input_tokens,
-        output_tokens=reported.output_tokens,
-        cache_read_tokens=reported.cache_read_input_tokens or 0,
-        cache_write_tokens=reported.cache_creation_input_tokens or 0,
-    )
     try:
         overrides = parse_price_table(settings.claude_prices)
     except ValueError as exc:
         log.warning("%s; the planner's cost uses the built-in prices", exc)
         overrides = {}
-    return usage.model_copy(update={"cost_usd": cost_usd(usage, price_for(model, overrides))})
+    return price_reported(reported, price_for(model, overrides))

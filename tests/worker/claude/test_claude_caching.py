@@ -4,12 +4,13 @@ bills them). The figures are printed (`pytest -s`)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from claude_support import EngineFactory
 
-from devops_orchestrator.models import AgentDefinition, Briefing
+from devops_orchestrator.models import AgentDefinition, Briefing, TaskBudget
 from fakes.messages_api import MessagesAPIServer
 from fakes.messages_cache import PromptCache
 
@@ -82,3 +83,39 @@ def test_caching_bills_at_most_40_percent_of_the_input(
         f"with caching {billed[True]:.0f} ({ratio:.1%})"
     )
     assert ratio <= 0.40
+
+
+FORCED = {"type": "tool", "name": "submit_result"}
+
+
+def test_a_forced_submit_after_a_long_history_stays_within_the_budget(
+    messages_api: MessagesAPIServer,
+    make_engine: EngineFactory,
+    workspace: Path,
+    definition: AgentDefinition,
+    briefing: Briefing,
+) -> None:
+    """Forcing the result changes `tool_choice`, so the forced turn cannot read the
+    conversation from the cache (only the tools and the system prompt): its cost must be
+    foreseen as such, or a long history pushes the run past its budget."""
+    rows = "".join(f"{n},item-{n},{n * 7 % 1000},warehouse-{n % 13}\n" for n in range(1800))
+    (workspace / "stock.csv").write_text(rows)  # ~15k tokens a Read
+    messages_api.reply_until_forced("Read", {"path": "stock.csv"}, {"summary": "stopped"})
+    budget = TaskBudget(max_cost_usd=0.3)
+
+    result = make_engine().run(
+        briefing.model_copy(update={"budget": budget}), definition, workspace
+    )
+
+    forced = messages_api.requests[-1]
+    assert forced.body["tool_choice"] == FORCED and len(messages_api.requests) > 2
+    assert result.budget_exceeded == "cost"
+    assert result.usage is not None and result.usage.cost_usd <= 0.3
+    print(
+        f"\nforced submit after {len(messages_api.requests) - 1} turns, "
+        f"${result.usage.cost_usd:.4f} of $0.30: {forced.usage}"
+    )
+    # It reads the tools and the system prompt, and writes nothing (no breakpoint after).
+    assert forced.usage["cache_read_input_tokens"] > 0
+    assert forced.usage["cache_creation_input_tokens"] == 0
+    assert "cache_control" not in json.dumps(forced.body["messages"])

@@ -123,13 +123,15 @@ def test_a_cost_budget_forces_the_result_before_it_is_spent(
         messages_api.reply_tool_use("Glob", {"pattern": "*"})
     messages_api.reply_submit({"summary": "stopped"})  # the third turn must be the result
     # The first turn costs about $0.005 (1.3k tokens written to the cache at $3.75/M),
-    # later ones about $0.0004 (read from the cache at $0.30/M).
-    budgeted = briefing.model_copy(update={"budget": TaskBudget(max_cost_usd=0.008)})
+    # later ones about $0.0004 (read from the cache at $0.30/M); the forced one about
+    # $0.002 (its new tool_choice reads only the tools and the system prompt from the
+    # cache and pays the conversation at the input price).
+    budgeted = briefing.model_copy(update={"budget": TaskBudget(max_cost_usd=0.009)})
 
     result = make_engine().run(budgeted, definition, workspace)
 
     assert result.budget_exceeded == "cost"
-    assert result.usage is not None and result.usage.cost_usd <= 0.008
+    assert result.usage is not None and result.usage.cost_usd <= 0.009
     assert [r.body.get("tool_choice") for r in messages_api.requests] == [None, None, FORCED]
 
 

@@ -4,7 +4,10 @@ the usage and cost, the logs and the transcript.
 Caching: the tools and the system prompt carry `cache_control`, and so do the last two
 user messages (a breakpoint that moves with the conversation: the newer one writes this
 turn's prefix, the older one reads the previous turn's). Four breakpoints, the API's
-maximum."""
+maximum. A turn that forces the result changes `tool_choice`, which invalidates the
+conversation's cache entries (not the tools' and the system prompt's): it reads only
+those, and its messages carry no breakpoint, since writing them (1.25x) would only pay
+off for another forced turn."""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from anthropic.types import Message, ToolChoiceParam, ToolParam
 from devops_orchestrator.models import TokenUsage
 from devops_orchestrator.worker.claude import history
 from devops_orchestrator.worker.claude.history import EPHEMERAL, Block, Turn
-from devops_orchestrator.worker.claude.pricing import Price, cost_usd
+from devops_orchestrator.worker.claude.pricing import Price, cost_usd, price_reported
 from devops_orchestrator.worker.claude.retry import is_retryable, parse_retry_after, retry_delay
 from devops_orchestrator.worker.claude.runlog import log_event, log_turn
 from devops_orchestrator.worker.claude.transcript import Transcript
@@ -47,16 +50,6 @@ class Limits:
     max_retries: int
 
 
-def _usage_of(message: Message, price: Price) -> TokenUsage:
-    usage = TokenUsage(
-        input_tokens=message.usage.input_tokens,
-        output_tokens=message.usage.output_tokens,
-        cache_read_tokens=message.usage.cache_read_input_tokens or 0,
-        cache_write_tokens=message.usage.cache_creation_input_tokens or 0,
-    )
-    return usage.model_copy(update={"cost_usd": cost_usd(usage, price)})
-
-
 def _is_overflow(exc: anthropic.APIStatusError) -> bool:
     if exc.status_code == 413:
         return True
@@ -80,6 +73,8 @@ class Conversation:
     turns: int = 0
     max_tokens: int = field(init=False)
     last_input_tokens: int = 0  # the whole prompt of the last turn, cached or not
+    largest_growth: int = 0  # the most a turn grew the prompt (its answer and tool results)
+    static_tokens: int = field(init=False)  # the tools and the system prompt, estimated
     last_turn: TokenUsage = field(default_factory=TokenUsage)
     added_chars: int = 0  # history added since the last request
 
@@ -87,6 +82,7 @@ class Conversation:
         self.max_tokens = self.limits.max_output_tokens
         # The first turn writes the whole prompt: the tools and the system prompt too.
         self.added_chars = len(self.system) + len(json.dumps(list(self.tools), default=str))
+        self.static_tokens = self.added_chars // 4
         self.transcript.record(
             "system", model=self.model, system=self.system, tools=[t["name"] for t in self.tools]
         )
@@ -118,20 +114,26 @@ class Conversation:
         return usage.model_copy(update={"cost_usd": cost_usd(usage, self.price)})
 
     def projected(self) -> TokenUsage:
-        """The spend after the next turn and one more (the forced submit): each reads the
-        prompt before it from the cache and writes what is new, and outputs as much as
-        the last turn did."""
+        """The spend after the next turn and one more (the forced submit). The next turn
+        reads the prompt before it from the cache and writes what is new; the forced
+        submit reads only the tools and the system prompt (its `tool_choice` differs) and
+        pays the rest as input, including what the next turn may add: as much as any
+        turn added so far, at least as much output as the last turn had."""
         out = self.last_turn.output_tokens
         new = self.added_chars // 4 + NEXT_TURN_MARGIN_TOKENS
-        after_next = self.last_input_tokens + new + out
-        following = TokenUsage(
-            output_tokens=out,
-            cache_read_tokens=after_next,
-            cache_write_tokens=NEXT_TURN_MARGIN_TOKENS,
-        )
-        upcoming = TokenUsage(
-            output_tokens=out, cache_read_tokens=self.last_input_tokens, cache_write_tokens=new
-        )
+        next_prompt = self.last_input_tokens + new
+        forced_prompt = next_prompt + max(self.largest_growth, out) + NEXT_TURN_MARGIN_TOKENS
+        if not self.caching:
+            upcoming = TokenUsage(output_tokens=out, input_tokens=next_prompt)
+            following = TokenUsage(output_tokens=out, input_tokens=forced_prompt)
+        else:
+            upcoming = TokenUsage(
+                output_tokens=out, cache_read_tokens=self.last_input_tokens, cache_write_tokens=new
+            )
+            static = min(self.static_tokens, forced_prompt)
+            following = TokenUsage(
+                output_tokens=out, cache_read_tokens=static, input_tokens=forced_prompt - static
+            )
         return self.usage.plus(self._priced(upcoming)).plus(self._priced(following))
 
     def limit_reached(self) -> str | None:
@@ -162,7 +164,8 @@ class Conversation:
     def _params(self, tool_choice: ToolChoiceParam | None) -> dict[str, Any]:
         tools: list[Any] = [dict(t) for t in self.tools]
         system: dict[str, Any] = {"type": "text", "text": self.system}
-        messages = history.with_breakpoints(self.messages, 2 if self.caching else 0)
+        moving = 2 if self.caching and tool_choice is None else 0
+        messages = history.with_breakpoints(self.messages, moving)
         if self.caching:
             system["cache_control"] = EPHEMERAL
             if tools:
@@ -215,13 +218,14 @@ class Conversation:
             self.note("retry", status=status, retry=retry, wait_s=round(delay, 2))
             self.sleep(delay)
         self.turns += 1
-        used = _usage_of(message, self.price)
+        used = price_reported(message.usage, self.price)
         self.usage = self.usage.plus(used)
         self.last_turn = used
         self.added_chars = 0
-        self.last_input_tokens = (
-            used.input_tokens + used.cache_read_tokens + used.cache_write_tokens
-        )
+        prompt = used.input_tokens + used.cache_read_tokens + used.cache_write_tokens
+        if self.last_input_tokens:  # 0 after a trim: no growth to learn from
+            self.largest_growth = max(self.largest_growth, prompt - self.last_input_tokens)
+        self.last_input_tokens = prompt
         duration = self.clock() - started
         log_turn(self.turns, message.stop_reason, used, duration, request_id, self.max_tokens)
         self.transcript.record(
