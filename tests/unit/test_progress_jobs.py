@@ -23,7 +23,12 @@ OWNER = {
 }
 
 
-def job(status: dict[str, Any] | None = None, **meta: Any) -> dict[str, Any]:
+CLAUDE_ENV = [{"name": "ANTHROPIC_API_KEY", "valueFrom": {"secretKeyRef": {"name": "k"}}}]
+
+
+def job(
+    status: dict[str, Any] | None = None, env: list[Any] | None = None, **meta: Any
+) -> dict[str, Any]:
     return {
         "metadata": {
             "name": "t-docker-worker-1",
@@ -32,6 +37,9 @@ def job(status: dict[str, Any] | None = None, **meta: Any) -> dict[str, Any]:
             "labels": {"devops.agentnet.dev/worker": "docker-worker"},
             "ownerReferences": [OWNER],
             **meta,
+        },
+        "spec": {
+            "template": {"spec": {"containers": [{"name": "worker", "env": env or CLAUDE_ENV}]}}
         },
         "status": status or {},
     }
@@ -59,6 +67,12 @@ def finished(kind: str) -> dict[str, Any]:
 )  # fmt: skip
 def test_follow_actions(event: str | None, status: dict[str, Any], action: FollowAction) -> None:
     assert follow_action(event, job(status)) == action
+
+
+def test_a_generator_worker_is_not_followed() -> None:
+    body = job({"ready": 1}, env=[{"name": "HOME", "value": "/tmp"}])
+    assert follow_action("MODIFIED", body) == FollowAction.NONE
+    assert follow_action("MODIFIED", {"status": {"ready": 1}}) == FollowAction.NONE
 
 
 def test_a_job_being_deleted_is_not_followed() -> None:

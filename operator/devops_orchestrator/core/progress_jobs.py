@@ -1,8 +1,9 @@
 """Which worker Jobs have their progress followed, from their watch events. Pure.
 
 A Job's pod log is followed once its pod runs (`status.ready`), until the Job finishes
-or goes away. What a follower needs is taken from the Job here, so nothing else of the
-Job body is kept."""
+or goes away; only Jobs given the API key (an engine that may be the claude one: the
+generator logs no tool calls, and following it would cost requests for nothing). What a
+follower needs is taken from the Job here, so nothing else of the Job body is kept."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from devops_orchestrator.constants import API_VERSION, KIND, LABEL_WORKER
 # Conditions after which no container of the Job runs again (the Target ones come
 # first since Kubernetes 1.31, the others when the last pod is gone).
 _FINISHING = ("Complete", "Failed", "SuccessCriteriaMet", "FailureTarget")
+API_KEY_ENV = "ANTHROPIC_API_KEY"  # given to the worker only for a model engine
 
 
 class FollowAction(enum.Enum):
@@ -39,7 +41,7 @@ def follow_action(event_type: str | None, job: Mapping[str, Any]) -> FollowActio
     status = job.get("status") or {}
     if event_type == "DELETED" or meta.get("deletionTimestamp") or _is_finishing(status):
         return FollowAction.STOP
-    if _count(status.get("ready")) > 0:
+    if _count(status.get("ready")) > 0 and _may_use_a_model(job):
         return FollowAction.START
     return FollowAction.NONE
 
@@ -49,6 +51,16 @@ def _is_finishing(status: Mapping[str, Any]) -> bool:
         c.get("type") in _FINISHING and c.get("status") == "True"
         for c in status.get("conditions") or []
         if isinstance(c, Mapping)
+    )
+
+
+def _may_use_a_model(job: Mapping[str, Any]) -> bool:
+    template = ((job.get("spec") or {}).get("template") or {}).get("spec") or {}
+    return any(
+        isinstance(env, Mapping) and env.get("name") == API_KEY_ENV
+        for container in template.get("containers") or []
+        if isinstance(container, Mapping)
+        for env in container.get("env") or []
     )
 
 

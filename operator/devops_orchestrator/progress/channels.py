@@ -8,6 +8,7 @@ anything."""
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from datetime import datetime
 
 from devops_orchestrator.adapters import network_results, progress_events
@@ -25,7 +26,7 @@ from devops_orchestrator.core.redis_result import format_log_line
 logger = logging.getLogger(__name__)
 
 
-class Channel:
+class Channel(ABC):
     name = "channel"
 
     def __init__(self, target: FollowTarget, throttle: Throttle) -> None:
@@ -53,8 +54,9 @@ class Channel:
                 level, "progress of %s to %s dropped: %s", self.target.job_name, self.name, exc
             )
 
+    @abstractmethod
     def send(self, text: str, wall: datetime) -> bool:
-        raise NotImplementedError
+        """Write one line; whether it was written."""
 
 
 class RedisChannel(Channel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -123,5 +124,6 @@ class ProgressRelay:
             self._followers.clear()
         for follower in followers:
             follower.stop()
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
         for follower in followers:
-            follower.join(STOP_TIMEOUT_SECONDS)
+            follower.join(max(0.0, deadline - time.monotonic()))
