@@ -58,8 +58,12 @@ def go_file() -> Iterator[Path]:
 
 
 @pytest.fixture
-def adapters_on_the_cluster(kube: k8s.ApiClient) -> None:
+def running_pod(cluster: Cluster, kube: k8s.ApiClient, namespace: str, go_file: Path) -> Path:
+    """The adapters on the test cluster and a pod of the Job running; its go-ahead file."""
     kube_adapter.use_api_client(kube)
+    start_pod(cluster, namespace, "worker", go_file)
+    wait_for("the pod running", lambda: pod_logs.find_running_pod(namespace, JOB), 60)
+    return go_file
 
 
 def start_pod(cluster: Cluster, namespace: str, name: str, go: Path) -> None:
@@ -113,15 +117,8 @@ def call(n: int) -> str:
 
 
 def test_a_dropped_stream_is_reopened_without_repeating_a_line(
-    cluster: Cluster,
-    namespace: str,
-    adapters_on_the_cluster: None,
-    redis_server: RedisServer,
-    redis_client: redis.Redis,
-    go_file: Path,
+    namespace: str, running_pod: Path, redis_server: RedisServer, redis_client: redis.Redis
 ) -> None:
-    start_pod(cluster, namespace, "worker", go_file)
-    wait_for("the pod running", lambda: pod_logs.find_running_pod(namespace, JOB), 60)
     following = follower(namespace, connect(redis_server.url), "t1", resumed=False)
     following.start()
     wait_lines(redis_client, "t1", 3)
@@ -129,7 +126,7 @@ def test_a_dropped_stream_is_reopened_without_repeating_a_line(
     # The connection dies, as a network failure would end it.
     stream: Any = following._stream
     pod_logs.close_stream(stream)
-    go_file.touch()
+    running_pod.touch()
     wait_for("the follower to end", lambda: following.done, 60)
 
     assert relayed(redis_client, "t1") == [call(n) for n in range(1, 7)]
@@ -139,28 +136,21 @@ def test_a_dropped_stream_is_reopened_without_repeating_a_line(
 def test_a_follower_for_a_running_pod_after_a_restart_reads_new_lines_only(
     cluster: Cluster,
     namespace: str,
-    adapters_on_the_cluster: None,
+    running_pod: Path,
     redis_server: RedisServer,
     redis_client: redis.Redis,
-    go_file: Path,
 ) -> None:
-    start_pod(cluster, namespace, "worker", go_file)
-    wait_for("the pod running", lambda: pod_logs.find_running_pod(namespace, JOB), 60)
     wait_for("the pod's first lines", lambda: "not a tool line" in pod_log(cluster, namespace), 60)
     following = follower(namespace, connect(redis_server.url), "t2", resumed=True)
     following.start()
     wait_for("the stream open", lambda: following._stream is not None, 60)
-    go_file.touch()
+    running_pod.touch()
     wait_for("the follower to end", lambda: following.done, 60)
 
     assert relayed(redis_client, "t2") == [call(n) for n in (4, 5, 6)]
 
 
-def test_the_relay_forgets_a_job_once_it_finishes(
-    cluster: Cluster, namespace: str, adapters_on_the_cluster: None, go_file: Path
-) -> None:
-    start_pod(cluster, namespace, "worker", go_file)
-    wait_for("the pod running", lambda: pod_logs.find_running_pod(namespace, JOB), 60)
+def test_the_relay_forgets_a_job_once_it_finishes(namespace: str, running_pod: Path) -> None:
     relay = ProgressRelay(RelayLimits(EVERY_LINE, Throttle(30.0, 0), 2, "default"), redis=None)
     owner = {
         "apiVersion": "devops.agentnet.dev/v1alpha1",
@@ -180,4 +170,4 @@ def test_the_relay_forgets_a_job_once_it_finishes(
     job["status"] = {"conditions": [{"type": "Complete", "status": "True"}]}
     relay.on_job("MODIFIED", job)
     assert len(relay) == 0
-    go_file.touch()
+    running_pod.touch()
