@@ -119,3 +119,23 @@ def test_a_forced_submit_after_a_long_history_stays_within_the_budget(
     assert forced.usage["cache_read_input_tokens"] > 0
     assert forced.usage["cache_creation_input_tokens"] == 0
     assert "cache_control" not in json.dumps(forced.body["messages"])
+
+
+def test_without_caching_the_budget_check_pays_the_whole_prompt(
+    messages_api: MessagesAPIServer,
+    make_engine: EngineFactory,
+    workspace: Path,
+    definition: AgentDefinition,
+    briefing: Briefing,
+) -> None:
+    (workspace / "stock.csv").write_text("sku,count\n" * 3000)  # ~7.5k tokens a Read
+    messages_api.reply_until_forced("Read", {"path": "stock.csv"}, {"summary": "stopped"})
+    budget = TaskBudget(max_cost_usd=0.2)
+    engine = make_engine(claude_prompt_caching=False)
+
+    result = engine.run(briefing.model_copy(update={"budget": budget}), definition, workspace)
+
+    assert len(messages_api.requests) > 2
+    assert all(r.usage["cache_read_input_tokens"] == 0 for r in messages_api.requests)
+    assert result.budget_exceeded == "cost"
+    assert result.usage is not None and result.usage.cost_usd <= 0.2
