@@ -87,7 +87,7 @@ NOTHING = TokenUsage()
         pytest.param(B, None, {1: A, 2: B}, A.plus(B), 2, id="older status: the success only"),
         pytest.param(A.plus(B), None, {2: B}, A.plus(B), 2, id="older status, attempt 1 gone"),
         pytest.param(None, None, {1: NOTHING}, None, 1, id="a generator spends nothing"),
-        pytest.param(A, 9, {1: A, 2: B}, A.plus(B), 2, id="a counted attempt past all: recount"),
+        pytest.param(A.plus(B), 2, {1: A}, A.plus(B), 2, id="the last one's ConfigMap went first"),
     ],
 )
 def test_a_worker_usage_is_the_sum_over_its_attempts_counted_once(

@@ -89,10 +89,8 @@ def count_worker_usage(
     """A worker's usage and the highest attempt counted in it, after adding the attempts
     not counted yet. Attempts run one after the other, so an attempt after `through`
     that is still unknown when a later one is known ended without a word and is passed.
-    Without `through` (an older status, or a `through` past every attempt there is)
-    the usage is the sum of the attempts seen, never below `recorded`."""
-    if through is not None and attempts and through > max(attempts):
-        through = None
+    Without `through` (a status older than this rule) the usage is the sum of the
+    attempts seen, never below `recorded`."""
     total = recorded or TokenUsage()
     if through is None:
         total = _at_least(total, sum_usage(attempts.values()))

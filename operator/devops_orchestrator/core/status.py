@@ -342,6 +342,7 @@ def parse_workers(stored: Any) -> dict[str, WorkerState]:
         except ValueError:
             phase = WorkerPhase.PENDING
         issue_count = entry.get("issueCount")
+        usage = _worker_usage(entry)
         states[str(entry["name"])] = WorkerState(
             name=str(entry["name"]),
             phase=phase,
@@ -355,8 +356,8 @@ def parse_workers(stored: Any) -> dict[str, WorkerState]:
             files_modified=_names(entry.get("filesModified")),
             issue_count=_int(issue_count, 0) if issue_count is not None else None,
             error=_text(entry.get("error")),
-            usage=_worker_usage(entry),
-            usage_through=_attempt_number(entry.get("usageThroughAttempt")),
+            usage=usage,
+            usage_through=_attempt_number(entry.get("usageThroughAttempt")) if usage else None,
         )
     return states
 
