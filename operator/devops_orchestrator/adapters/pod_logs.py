@@ -48,6 +48,8 @@ def _api() -> client.CoreV1Api:
     base = api_client()
     with _lock:
         if _followers_api is None or _base_api is not base:
+            if _followers_api is not None:
+                _followers_api.close()  # type: ignore[no-untyped-call]
             _followers_api, _base_api = client.ApiClient(base.configuration), base
         return client.CoreV1Api(_followers_api)
 

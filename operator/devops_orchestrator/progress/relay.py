@@ -32,6 +32,7 @@ from devops_orchestrator.progress.follower import Follower
 logger = logging.getLogger(__name__)
 
 STOP_TIMEOUT_SECONDS = 5.0
+PRUNE_AT_FACTOR = 4  # ended followers are kept (as markers) up to this many times the cap
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class ProgressRelay:
         with self._lock:
             if uid in self._followers:
                 return
+            self._prune()
             if sum(not f.done for f in self._followers.values()) >= self.limits.max_followers:
                 logger.debug("progress of %s not followed: %d followers", uid, len(self._followers))
                 return
@@ -86,6 +88,14 @@ class ProgressRelay:
             )
             self._followers[uid] = follower
         follower.start()
+
+    def _prune(self) -> None:
+        """Forget ended followers past a bound (the lock is held): a Job whose finish was
+        never seen (deleted while the watch was down) must not stay for ever."""
+        if len(self._followers) < PRUNE_AT_FACTOR * self.limits.max_followers:
+            return
+        for uid in [uid for uid, f in self._followers.items() if f.done]:
+            del self._followers[uid]
 
     def _ended(self, follower: Follower) -> None:
         """A follower's thread ends. One that found no running pod is forgotten, so the
