@@ -14,6 +14,7 @@ import yaml
 from test_status import PIPELINE, D, I, Sim
 
 from devops_orchestrator.core.decision import Observation
+from devops_orchestrator.core.routing import RoutingDecision
 from devops_orchestrator.core.spend import (
     attempt_usages,
     budget_exceeded,
@@ -27,7 +28,7 @@ from devops_orchestrator.core.spend import (
     worker_share,
 )
 from devops_orchestrator.core.status import read_status
-from devops_orchestrator.models import TaskBudget, TokenUsage, WorkerResult
+from devops_orchestrator.models import DevOpsTaskSpec, TaskBudget, TokenUsage, WorkerResult
 
 SPENT = TokenUsage(
     input_tokens=100, output_tokens=50, cache_read_tokens=800, cache_write_tokens=50, cost_usd=0.01
@@ -307,3 +308,23 @@ def test_the_crd_keeps_and_accepts_the_usage_written() -> None:
     assert sim.worker(D)["usageThroughAttempt"] == 2
     assert _kept(sim.status, schema) == []
     jsonschema.Draft7Validator(schema).validate(sim.status)
+
+
+@dataclass
+class PlannerSim(SpendSim):
+    routing: RoutingDecision | None = None
+
+    def observe(self) -> Observation:
+        return replace(super().observe(), routing=self.routing)
+
+
+def test_a_planner_call_that_chose_no_worker_still_counts_once() -> None:
+    sim = PlannerSim(spec=DevOpsTaskSpec(description="Write a poem"))
+    sim.routing = RoutingDecision(error="No worker matched", planner="claude", usage=C_)
+    sim.step()
+    assert sim.status["phase"] == "Failed"
+    assert sim.status["usage"] == render_usage(C_)
+    assert sim.status["result"]["usage"]["total_tokens"] == C_.total_tokens
+    sim.status.pop("phase")  # the same answer seen again by a repeated pass
+    sim.step()
+    assert sim.status["usage"] == render_usage(C_)

@@ -85,6 +85,7 @@ class _Outcome:
     message: str
 
 
+_NOTHING_SPENT = TokenUsage()
 JOB_DEADLINE_GRACE_SECONDS = 5  # seconds a Job may outlive its task's deadline
 
 
@@ -126,11 +127,13 @@ def decide(obs: Observation | InvalidSpec) -> Decision:
         routing = obs.routing or route(obs.spec, obs.definitions)
         if routing.error is not None:
             why = routing.error + (f" ({routing.note})" if routing.note else "")
-            return replace(_not_planned(obs, token, "NoWorkerMatched", why, events), routed=True)
+            failed = _not_planned(obs, token, "NoWorkerMatched", why, events, routing.usage)
+            return replace(failed, routed=True)
         try:
             plan = build_plan(routing.workers, obs.definitions, obs.spec.strategy, routing.briefs)
         except PlanError as exc:
-            return replace(_not_planned(obs, token, "InvalidPlan", str(exc), events), routed=True)
+            failed = _not_planned(obs, token, "InvalidPlan", str(exc), events, routing.usage)
+            return replace(failed, routed=True)
         plan_dict = render_plan(plan, routing)
         events.append(EventToEmit(NORMAL, "Planned", render_plan_message(plan, plan_dict)))
     started_at = started_at or format_time(obs.now)
@@ -472,9 +475,18 @@ def _failed_before_planning(
     token: Any,
     generation: int,
     now: datetime,
+    spent: TokenUsage = _NOTHING_SPENT,
 ) -> dict[str, Any]:
-    """The status of a task that failed before any worker could be planned."""
+    """The status of a task that failed before any worker could be planned (`spent`: what
+    asking the planner cost)."""
     stamp = format_time(now)
+    result = compact_result(
+        aggregate(Plan(stages=()), {}, {}, {}).model_copy(
+            update={"summary": message, "issues": [{"severity": "error", "message": message}]}
+        )
+    )
+    if spent.total_tokens:
+        result["usage"] = {**spent.model_dump(), "total_tokens": spent.total_tokens}
     parts = StatusParts(
         phase=TaskPhase.FAILED,
         reason=reason,
@@ -482,25 +494,35 @@ def _failed_before_planning(
         plan=None,
         plan_message=message,
         workers=[],
-        result=compact_result(
-            aggregate(Plan(stages=()), {}, {}, {}).model_copy(
-                update={"summary": message, "issues": [{"severity": "error", "message": message}]}
-            )
-        ),
+        result=result,
         started_at=stored.started_at or stamp,
         completed_at=stamp,
         retry_token=token,
         planned=False,
+        usage=render_usage(spent),
     )
     return render_status(stored, parts, generation=generation, now=now)
 
 
 def _not_planned(
-    obs: Observation, token: Any, reason: str, message: str, events: list[EventToEmit]
+    obs: Observation,
+    token: Any,
+    reason: str,
+    message: str,
+    events: list[EventToEmit],
+    planner_usage: TokenUsage | None,
 ) -> Decision:
     stored = read_status(obs.status)
+    # The same answer may be seen again (a repeated pass): never added twice.
+    spent = task_usage([], planner_usage or TokenUsage(), read_usage(obs.status))
     status = _failed_before_planning(
-        stored, reason=reason, message=message, token=token, generation=obs.generation, now=obs.now
+        stored,
+        reason=reason,
+        message=message,
+        token=token,
+        generation=obs.generation,
+        now=obs.now,
+        spent=spent,
     )
     return Decision(
         status=status,
@@ -521,6 +543,7 @@ def _invalid_spec(obs: InvalidSpec, stored: StoredStatus) -> Decision:
         token=stored.retry_token,
         generation=obs.generation,
         now=obs.now,
+        spent=read_usage(obs.status),  # what was spent stays shown
     )
     return Decision(
         status=status,
