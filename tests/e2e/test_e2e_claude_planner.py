@@ -72,3 +72,8 @@ def test_a_garbage_answer_falls_back_and_a_haiku_still_fails(tasks: Tasks) -> No
         "the claude planner failed (unusable plan: unknown worker 'poet-worker')"
         in (status["message"])
     )
+    billed = _API.requests[-1].usage  # the garbage answer still cost its tokens
+    assert status["usage"]["tokens"] == billed["input_tokens"] + billed["output_tokens"] + (
+        billed["cache_read_input_tokens"] + billed["cache_creation_input_tokens"]
+    )
+    assert status["result"]["usage"]["total_tokens"] == status["usage"]["tokens"]
