@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 import redis
@@ -20,6 +21,7 @@ from devops_orchestrator.core.task_mapping import build_task_name
 from e2e.operator_process import real_worker_settings
 from fakes.messages_api import MessagesAPIServer
 from fixtures_stack import Stack
+from go_ahead import go_file as go_file  # the fixture
 from polling import wait_for
 from producer.producer import LOG_LINE, Producer, make_task
 
@@ -40,9 +42,12 @@ def messages_api() -> Iterator[MessagesAPIServer]:
         yield server
 
 
-def _script(api: MessagesAPIServer) -> None:
-    """Seven tool calls: three quick ones, a slow one, a quick one, the hostile slow one."""
+def _script(api: MessagesAPIServer, go: Path) -> None:
+    """Seven tool calls: the first, a wait until the test saw it relayed (so the rest runs
+    while the operator follows), two quick ones, a slow one, a quick one, the hostile one."""
     api.reply_tool_use("Glob", {"pattern": "*"})
+    wait = f"for i in $(seq 1200); do [ -e {go} ] && break; sleep 0.1; done"
+    api.reply_tool_use("Bash", {"command": wait})
     api.reply_tool_use("Grep", {"pattern": "node", "path": "."})
     api.reply_tool_use("Glob", {"pattern": "**/*.json"})
     api.reply_tool_use("Bash", {"command": "sleep 1.5"})
@@ -54,7 +59,11 @@ def _script(api: MessagesAPIServer) -> None:
 
 
 def test_running_workers_report_tool_progress_rate_limited(
-    stack: Stack, producer: Producer, redis_client: redis.Redis, messages_api: MessagesAPIServer
+    stack: Stack,
+    producer: Producer,
+    redis_client: redis.Redis,
+    messages_api: MessagesAPIServer,
+    go_file: Path,
 ) -> None:
     core = client.CoreV1Api(stack.api)
     core.create_namespaced_secret(
@@ -64,7 +73,7 @@ def test_running_workers_report_tool_progress_rate_limited(
             string_data={"ANTHROPIC_API_KEY": API_KEY},
         ),
     )
-    _script(messages_api)
+    _script(messages_api, go_file)
     stack.operator(
         **real_worker_settings(),
         DEVOPS_ANTHROPIC_BASE_URL=messages_api.base_url,
@@ -77,6 +86,13 @@ def test_running_workers_report_tool_progress_rate_limited(
             "Containerize the Node.js app with a Dockerfile", context={"project_type": "nodejs"}
         )
     )
+    wait_for(
+        "the first tool call relayed",
+        lambda: any("docker-worker: Glob * (" in line for line in producer.logs(task_id)),
+        120,
+        stack.log_tail,
+    )
+    go_file.touch()
     result = producer.wait([task_id], timeout=180)[task_id]
     assert result["status"] == "completed", (result, stack.log_tail())
     assert messages_api.pending == 0
@@ -85,14 +101,14 @@ def test_running_workers_report_tool_progress_rate_limited(
     assert all(re.match(LOG_LINE, line) for line in logs), logs
     progress = [m for m in map(PROGRESS.match, logs) if m and "(" in m["text"]]
     texts = [m["text"] for m in progress]
-    # Rate-limited: fewer lines than the six tool calls, at least the interval apart,
+    # Rate-limited: fewer lines than the seven tool calls, at least the interval apart,
     # the first call first, and the calls held back counted in the next line.
-    assert 2 <= len(progress) < 6, logs
+    assert 3 <= len(progress) < 7, logs
     times = [datetime.fromisoformat(m["at"]) for m in progress]
     assert all((b - a).total_seconds() >= INTERVAL * 0.9 for a, b in pairwise(times)), logs
     assert texts[0].startswith("Glob * ("), texts
     held = [int(m[1]) for t in texts if (m := HELD.search(t))]
-    assert held and len(progress) + sum(held) <= 6, texts
+    assert held and len(progress) + sum(held) <= 7, texts
     # Progress comes while the task runs: before the final milestone, never after.
     completed = next(i for i, line in enumerate(logs) if "] completed:" in line)
     assert logs.index(progress[-1].string) < completed, logs

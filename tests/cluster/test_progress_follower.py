@@ -6,8 +6,6 @@ once it finishes."""
 from __future__ import annotations
 
 import json
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from devops_orchestrator.progress.follower import Follower
 from devops_orchestrator.progress.relay import ProgressRelay, RelayLimits
 from fixtures_cluster import Cluster
 from fixtures_redis import RedisServer
+from go_ahead import go_file as go_file  # the fixture
 from polling import wait_for
 
 JOB = "fake-worker-job"
@@ -45,16 +44,6 @@ while not os.path.exists(GO) and time.monotonic() < deadline:
 for n in (4, 5, 6):
     tool(n)
 """
-
-
-@pytest.fixture
-def go_file() -> Iterator[Path]:
-    """A file the pods (local processes of the node agent) can see appear."""
-    folder = Path(tempfile.mkdtemp(prefix="progress-", dir="/var/tmp"))
-    folder.chmod(0o777)
-    yield folder / "go"
-    (folder / "go").unlink(missing_ok=True)
-    folder.rmdir()
 
 
 @pytest.fixture
