@@ -38,7 +38,10 @@ def logfmt(**fields: object) -> str:
             text = f"{value:.4g}"
         else:
             text = str(value)
-        if not text or any(c in text for c in ' "=\n\t'):
+        # Quoted as JSON (which escapes every control and non-ASCII character) whenever
+        # it could split the line or fool a terminal: model-chosen text (ESC, CR, U+2028)
+        # must not forge log lines.
+        if not text or not text.isprintable() or any(c in text for c in ' "='):
             text = json.dumps(text)
         parts.append(f"{key}={text}")
     return " ".join(parts)
