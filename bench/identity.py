@@ -26,13 +26,54 @@ PRIORITY_LEVEL = "workload-high"
 TOKEN_SECONDS = 24 * 3600
 
 
-def build_flow_schema(namespace: str) -> dict[str, Any]:
+# The operator's requests by verb and resource: one schema each, matched before the
+# catch-all one (same priority level, so nothing changes but the label). Its schemas'
+# names start with FLOW_SCHEMA; what none of these names lands in FLOW_SCHEMA itself.
+COUNTED_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete")
+COUNTED_RESOURCES = (
+    "devopstasks",
+    "devopstasks/status",
+    "jobs",
+    "pods",
+    "pods/log",
+    "configmaps",
+    "events",
+    "kopfpeerings",
+)
+
+
+def counted_flow_name(verb: str, resource: str) -> str:
+    return f"{FLOW_SCHEMA}-{verb}-{resource.replace('/', '.')}"
+
+
+def build_flow_schemas(namespace: str) -> list[dict[str, Any]]:
+    """The catch-all schema and one per counted verb and resource."""
+    counted = [
+        build_flow_schema(namespace, counted_flow_name(verb, resource), verb, resource)
+        for verb in COUNTED_VERBS
+        for resource in COUNTED_RESOURCES
+    ]
+    return [build_flow_schema(namespace), *counted]
+
+
+def build_flow_schema(
+    namespace: str, name: str = FLOW_SCHEMA, verb: str = "*", resource: str = "*"
+) -> dict[str, Any]:
+    counted = verb != "*"
+    catch_all_urls = {"verbs": ["*"], "nonResourceURLs": ["*"]}
+    rule: dict[str, Any] = {
+        "verbs": [verb],
+        "apiGroups": ["*"],
+        "resources": [resource],
+        "clusterScope": True,
+        "namespaces": ["*"],
+    }
     return {
         "apiVersion": "flowcontrol.apiserver.k8s.io/v1",
         "kind": "FlowSchema",
-        "metadata": {"name": FLOW_SCHEMA},
+        "metadata": {"name": name},
         "spec": {
-            "matchingPrecedence": FLOW_PRECEDENCE,
+            "matchingPrecedence": FLOW_PRECEDENCE - 1 if counted else FLOW_PRECEDENCE,
             "priorityLevelConfiguration": {"name": PRIORITY_LEVEL},
             "distinguisherMethod": {"type": "ByUser"},
             "rules": [
@@ -43,16 +84,8 @@ def build_flow_schema(namespace: str) -> dict[str, Any]:
                             "serviceAccount": {"name": SERVICE_ACCOUNT, "namespace": namespace},
                         }
                     ],
-                    "resourceRules": [
-                        {
-                            "verbs": ["*"],
-                            "apiGroups": ["*"],
-                            "resources": ["*"],
-                            "clusterScope": True,
-                            "namespaces": ["*"],
-                        }
-                    ],
-                    "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+                    "resourceRules": [rule],
+                    **({} if counted else {"nonResourceRules": [catch_all_urls]}),
                 }
             ],
         },
@@ -82,7 +115,9 @@ def create_operator_identity(
     core = k8s.CoreV1Api(api)
     core.create_namespaced_service_account(namespace, {"metadata": {"name": SERVICE_ACCOUNT}})  # type: ignore[arg-type]
     k8s.RbacAuthorizationV1Api(api).create_cluster_role_binding(build_binding(namespace))  # type: ignore[arg-type]
-    k8s.FlowcontrolApiserverV1Api(api).create_flow_schema(build_flow_schema(namespace))  # type: ignore[arg-type]
+    flows = k8s.FlowcontrolApiserverV1Api(api)
+    for schema in build_flow_schemas(namespace):
+        flows.create_flow_schema(schema)  # type: ignore[arg-type]
     request = {"spec": {"expirationSeconds": TOKEN_SECONDS}}  # the API server's audiences
     made: Any = core.create_namespaced_service_account_token(SERVICE_ACCOUNT, namespace, request)  # type: ignore[arg-type]
     write_kubeconfig(out, build_kubeconfig(server, ca, token_user(str(made.status.token))))

@@ -143,6 +143,7 @@ def _breakdown(burst: dict[str, Any]) -> list[str]:
     first = (burst.get("repeats") or [{}])[0]
     flows = first.get("api_requests_per_task_by_flow_schema") or {}
     verbs = first.get("api_requests_per_task_by_verb_resource") or {}
+    ours = first.get("operator_api_requests_per_task_by_verb_resource") or {}
     lines = [
         f"Per task of the {burst['tasks']} x cap {burst['cap']} burst (first repeat):",
         "",
@@ -154,6 +155,13 @@ def _breakdown(burst: dict[str, Any]) -> list[str]:
         "|---|---|",
         *(f"| {k} | {v:.1f} |" for k, v in verbs.items()),
     ]
+    if ours:
+        lines += [
+            "",
+            "| verb resource (the operator) | requests/task |",
+            "|---|---|",
+            *(f"| {k} | {v:.1f} |" for k, v in ours.items()),
+        ]
     return lines
 
 

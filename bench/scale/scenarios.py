@@ -66,7 +66,11 @@ def build_costs(
 ) -> dict[str, Any]:
     """Per-task costs between two snapshots (pure). Our own /metrics read is one
     request of the `exempt` schema and is taken out."""
-    flows = after.by_flow - before.by_flow
+    counted = after.by_flow - before.by_flow
+    # The operator's schemas by verb and resource, folded into one client for the totals.
+    flows: Counter[tuple[str, ...]] = Counter()
+    for (name, *_), v in counted.items():
+        flows[(operator_flow if name.startswith(operator_flow) else name,)] += v
     flows[("exempt",)] = max(0, flows[("exempt",)] - 1)
     verbs = after.by_verb - before.by_verb
     span = after.at - before.at
@@ -80,6 +84,12 @@ def build_costs(
         "operator_cpu_share": cpu / span / (os.cpu_count() or 1) if span > 0 else 0.0,
         "machine_cpu_busy": busy,
         "operator_api_requests_per_task": flows[(operator_flow,)] / tasks,
+        # The counted schemas' names: <operator_flow>-<verb>-<resource>.
+        "operator_api_requests_per_task_by_verb_resource": {
+            name[len(operator_flow) + 1 :].replace("-", " ", 1): v / tasks
+            for (name, *_), v in sorted(counted.items(), key=lambda kv: -kv[1])
+            if v and name.startswith(operator_flow + "-")
+        },
         "all_api_requests_per_task": sum(flows.values()) / tasks,
         "api_requests_per_task_by_flow_schema": {
             k[0]: v / tasks for k, v in sorted(flows.items(), key=lambda kv: -kv[1]) if v
