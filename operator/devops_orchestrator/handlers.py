@@ -1,11 +1,12 @@
 """kopf handlers: decorators that unpack their arguments and call the reconciler.
 
 Every trigger leads to the same level-based pass (`reconcile.Reconciler`):
-- the task was created, changed (spec, the retry annotation) or found at start-up;
-- a safety-net timer, every `recheck_interval_seconds`, while the task is not final;
+- a watch event of a task that is new to us, listed (start-up, resuming after a
+  pause) or changed (spec, the retry annotation), while it is not settled;
 - an event of a Job we own (label managed-by) that changes what the decision reads of
   it (`job_events`), for the task that owns it;
-- the Decision's own `requeue_after` (deadlines), scheduled by the reconciler.
+- the Decision's own `requeue_after` (deadlines), and a safety net after
+  `recheck_interval_seconds` without a pass, both scheduled by the reconciler.
 """
 
 from __future__ import annotations
@@ -20,21 +21,16 @@ import kopf
 from devops_orchestrator import metrics
 from devops_orchestrator.adapters import kube
 from devops_orchestrator.adapters.claude_planner import build_planner
-from devops_orchestrator.adapters.errors import PermanentError, RetryableError
 from devops_orchestrator.collector import Collector
 from devops_orchestrator.config import Secrets, get_settings
 from devops_orchestrator.constants import (
-    ANNOTATION_RETRY,
-    API_VERSION,
     GROUP,
-    KIND,
     LABEL_MANAGED_BY,
     MANAGED_BY,
     PLURAL,
     VERSION,
 )
 from devops_orchestrator.core.jobs import build_job_config
-from devops_orchestrator.core.status import is_final, is_settled
 from devops_orchestrator.definitions import load_definitions
 from devops_orchestrator.reconcile import Reconciler
 
@@ -47,21 +43,6 @@ _OWNED_JOBS = {LABEL_MANAGED_BY: MANAGED_BY}
 def _reconciler(memo: Any) -> Reconciler:
     reconciler: Reconciler = memo["reconciler"]
     return reconciler
-
-
-def _is_active(status: kopf.Status, **_: Any) -> bool:
-    return not is_final(status)
-
-
-async def _reconcile(memo: Any, namespace: str | None, name: str) -> None:
-    if namespace is None:  # DevOpsTasks are namespaced; kopf types allow None
-        return
-    try:
-        await _reconciler(memo).reconcile(namespace, name)
-    except RetryableError as exc:
-        raise kopf.TemporaryError(str(exc), delay=exc.delay) from exc
-    except PermanentError as exc:
-        raise kopf.PermanentError(str(exc)) from exc
 
 
 @kopf.on.startup()
@@ -83,7 +64,12 @@ async def configure(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> Non
     kube.api_client()  # fail at start-up, not on the first task, without credentials
     key = Secrets().anthropic_api_key
     planner = build_planner(_settings, key.get_secret_value() if key else None)
-    memo["reconciler"] = Reconciler(build_job_config(_settings), load_definitions(), planner)
+    memo["reconciler"] = Reconciler(
+        build_job_config(_settings),
+        load_definitions(),
+        planner,
+        recheck_seconds=_settings.recheck_interval_seconds,
+    )
     if metrics.start_metrics_server(_settings.metrics_port, _bridge.readiness):
         port = _settings.metrics_port
         logger.info("metrics on :%d/metrics, readiness on :%d/readyz", port, port)
@@ -107,43 +93,17 @@ async def stop_collector(memo: Any, **_: Any) -> None:
         await asyncio.to_thread(collector.stop)
 
 
-def _unsettled(body: kopf.Body, **_: Any) -> bool:
-    return not is_settled(body)
-
-
-# At start-up, only the tasks a pass could still change: thousands of finished ones
-# would otherwise cost a pass (and its requests) each.
-# Updates: the spec and the retry annotation only; other annotations (the bridge's
-# published marker, kopf's own) change nothing a pass would decide.
-@kopf.on.resume(*_TASKS, when=_unsettled)
-@kopf.on.create(*_TASKS)
-@kopf.on.update(*_TASKS, field="spec")
-@kopf.on.update(*_TASKS, field=("metadata", "annotations", ANNOTATION_RETRY))
-async def task_changed(memo: Any, namespace: str | None, name: str, **_: Any) -> None:
-    await _reconcile(memo, namespace, name)
-
-
-@kopf.timer(*_TASKS, interval=_settings.recheck_interval_seconds, when=_is_active)
-async def task_recheck(memo: Any, namespace: str | None, name: str, **_: Any) -> None:
-    await _reconcile(memo, namespace, name)
-
-
-@kopf.on.delete(*_TASKS, optional=True)
-async def task_deleted(memo: Any, namespace: str | None, name: str, **_: Any) -> None:
-    if namespace is not None:
-        _reconciler(memo).forget(namespace, name)
+# No create/update/resume handler and no timer: kopf would persist its progress and
+# diff-base in annotations and add a finalizer (several PATCHes per task). The watch
+# events carry all a pass needs; `Reconciler.task_event` decides which ask for one.
+@kopf.on.event(*_TASKS)
+async def task_watched(memo: Any, body: kopf.Body, type: str | None, **_: Any) -> None:
+    _reconciler(memo).task_event(type, body)
 
 
 @kopf.on.event("batch", "v1", "jobs", labels=_OWNED_JOBS)
-async def owned_job_event(
-    memo: Any, namespace: str | None, meta: kopf.Meta, body: kopf.Body, type: str | None, **_: Any
-) -> None:
-    if namespace is None or not _reconciler(memo).job_changes.changed(type, body):
-        return
-    # The owner reference holds the task's full name (its label may be shortened).
-    for owner in meta.get("ownerReferences") or []:
-        if owner.get("kind") == KIND and owner.get("apiVersion") == API_VERSION:
-            _reconciler(memo).trigger(namespace, owner["name"])
+async def owned_job_event(memo: Any, body: kopf.Body, type: str | None, **_: Any) -> None:
+    _reconciler(memo).job_event(type, body)
 
 
 from devops_orchestrator.bridge import hooks as _bridge  # noqa: E402  (after ours: startup order)

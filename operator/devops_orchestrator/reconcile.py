@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -44,9 +44,11 @@ from devops_orchestrator.core.policies import UNEXPECTED_ERROR_DELAY_SECONDS, re
 from devops_orchestrator.core.routing import RoutingDecision
 from devops_orchestrator.core.spend import build_usage_delta, default_budget
 from devops_orchestrator.core.status import build_worker_durations, read_status
+from devops_orchestrator.core.watch_view import owner_task_name
 from devops_orchestrator.job_events import JobChangeFilter
 from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec
 from devops_orchestrator.result_cache import ResultCache, finished_job_names
+from devops_orchestrator.watched import WatchedTasks
 from devops_orchestrator.workspace_turns import end_turn, take_turn
 
 logger = logging.getLogger(__name__)
@@ -78,29 +80,34 @@ def run_pass(
     planner: Planner | None = None,
     cache: ResultCache | None = None,
     job_changes: JobChangeFilter | None = None,
+    watched: WatchedTasks | None = None,
+    fresh: bool = False,
 ) -> PassOutcome:
     """Observe the task, its Jobs and their results; decide; create and stop Jobs; write
     the status once. Raises RetryableError / PermanentError from the adapters. With
-    `cache`, the results are read only when a Job finished since the last read."""
-    task = tasks.get_task(namespace, name)
+    `cache`, the results are read only when a Job finished since the last read. With
+    `watched`, the task and its Jobs are taken from the watches when known there, unless
+    `fresh` (after a conflict, and for the safety net) asks to read them again."""
+    key = (namespace, name)
+    task = _observe_task(key, watched, fresh)
     if task is None:
         return PassOutcome(task=None)
     now = now or datetime.now(UTC)
     meta = task["metadata"]
     uid: str = meta["uid"]
-    owned = jobs.list_owned_jobs(namespace, name, uid)
+    owned = _observe_jobs(key, uid, watched, fresh)
     stuck = jobs.read_pod_failures(namespace, owned, now)  # no silent hang
     owned = [
         mark_failed(job, stuck[job_name], now) if (job_name := name_of(job)) in stuck else job
         for job in owned
     ]
     finished = finished_job_names(owned)
-    stored = cache.get((namespace, name), uid, finished) if cache is not None else None
+    stored = cache.get(key, uid, finished) if cache is not None else None
     if stored is None:
-        stored = _read_results(namespace, name, uid, owned)
-        answered = stored.results.keys() | stored.errors.keys()
-        if cache is not None and finished <= answered:  # a result still missing: read again
-            cache.put((namespace, name), uid, finished, stored)
+        known = cache.known(key, uid) if cache is not None else None
+        stored = _read_results(namespace, name, uid, owned, known)
+        if cache is not None:
+            cache.put(key, uid, finished, stored)
     settings = get_settings()
 
     def observe(owned: list[dict[str, Any]]) -> Observation | InvalidSpec:
@@ -128,7 +135,7 @@ def run_pass(
     created: list[str] = []
     for _ in range(MAX_REFUSED_REDECISIONS):
         made, refused = _create_workers(
-            namespace, name, uid, decision.create, job_config, job_changes, now
+            namespace, name, uid, decision.create, job_config, job_changes, watched, now
         )
         created += made
         if not refused:
@@ -149,7 +156,11 @@ def run_pass(
             namespace, name, decision.status_patch, resource_version=meta.get("resourceVersion")
         )
         if written is None:
+            if watched is not None:
+                watched.forget(key)
             return PassOutcome(task=None)  # deleted meanwhile
+        if watched is not None:
+            watched.remember_task(written)  # the next pass starts from what we wrote
     end_turn(observation, decision)
     # Jobs that cannot run go once the status says why (the controller would keep them).
     stopped += [job_name for job_name in stuck if jobs.delete_job(namespace, job_name)]
@@ -163,11 +174,42 @@ def run_pass(
     )
 
 
+def _observe_task(key: TaskKey, watched: WatchedTasks | None, fresh: bool) -> dict[str, Any] | None:
+    """The task's body: as the watch showed it last, else read (None: it is gone)."""
+    task = watched.task(key) if watched is not None and not fresh else None
+    if task is not None:
+        return task
+    task = tasks.get_task(*key)
+    if watched is not None:
+        if task is None:
+            watched.forget(key)
+        else:
+            watched.remember_task(task)
+    return task
+
+
+def _observe_jobs(
+    key: TaskKey, uid: str, watched: WatchedTasks | None, fresh: bool
+) -> list[dict[str, Any]]:
+    """The Jobs the task owns: from the watch when it has seen all of them, else listed."""
+    owned = watched.jobs(key, uid) if watched is not None and not fresh else None
+    if owned is not None:
+        return owned
+    owned = jobs.list_owned_jobs(*key, uid)
+    if watched is not None:
+        watched.seed_jobs(key, owned)
+    return owned
+
+
 def _read_results(
-    namespace: str, name: str, uid: str, owned: list[dict[str, Any]]
+    namespace: str,
+    name: str,
+    uid: str,
+    owned: list[dict[str, Any]],
+    known: StoredResults | None,
 ) -> StoredResults:
     try:
-        return results.read_results(namespace, name, uid, owned)
+        return results.read_results(namespace, name, uid, owned, known)
     except PermanentError as exc:
         if nothing_to_read_yet(exc.status, len(owned)):
             return StoredResults()
@@ -181,6 +223,7 @@ def _create_workers(
     create: Sequence[JobToCreate],
     job_config: JobConfig,
     job_changes: JobChangeFilter | None,
+    watched: WatchedTasks | None,
     now: datetime,
 ) -> tuple[list[str], list[dict[str, Any]]]:
     """Create each worker's briefing ConfigMap and Job. Returns the Jobs this call
@@ -202,16 +245,18 @@ def _create_workers(
         try:
             kube.ensure_configmap(namespace, briefing)  # before the Job: its pod mounts it
             what = "Job"
-            fresh = jobs.ensure_job(namespace, manifest)
+            made = jobs.create_job(namespace, manifest)
         except PermanentError as exc:
             reason = explain_refused_create(exc.status, what, namespace=namespace)
             if reason is None:
                 raise
             refused.append(mark_failed(manifest, reason, now))
             continue
-        if fresh:
+        if made is not None:
             if job_changes is not None:
                 job_changes.created(manifest)
+            if watched is not None:
+                watched.add_created_job((namespace, name), made)
             created.append(job.job_name)
             metrics.JOBS_CREATED.labels(worker=job.worker).inc()
     return created, refused
@@ -230,8 +275,12 @@ class Reconciler:
         job_config: JobConfig,
         definitions: Sequence[AgentDefinition],
         planner: Planner | None = None,
+        recheck_seconds: float = 60.0,
     ) -> None:
         self.job_config = job_config
+        # The safety net: a task with no pass for this long gets one that reads it and
+        # lists its Jobs again (a missed watch event cannot leave it hanging).
+        self.recheck_seconds = recheck_seconds
         self.definitions = tuple(definitions)
         self.planner = planner
         # The planner's answer for a pass that did not complete (a 409 on the status
@@ -239,15 +288,43 @@ class Reconciler:
         self._routings: dict[TaskKey, tuple[DevOpsTaskSpec, RoutingDecision]] = {}
         self.results = ResultCache()
         self.job_changes = JobChangeFilter()
+        self.watched = WatchedTasks()
         self._locks: dict[TaskKey, asyncio.Lock] = {}
         self._waiting: set[TaskKey] = set()
+        self._fresh: set[TaskKey] = set()  # the next pass reads instead of using the watch
         self._requeues: dict[TaskKey, asyncio.TimerHandle] = {}
         self._background: set[asyncio.Task[None]] = set()
 
-    async def reconcile(self, namespace: str, name: str) -> PassOutcome | None:
+    def task_event(self, event_type: str | None, body: Mapping[str, Any]) -> None:
+        """A watch event of a DevOpsTask (type None: kopf's listing): kept, and a pass
+        when it asks for one (`WatchedTasks.observe_task`)."""
+        meta = body.get("metadata") or {}
+        key: TaskKey = (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+        if self.watched.observe_task(event_type, body):
+            self.trigger(*key)
+        elif event_type == "DELETED":
+            self.forget(*key)
+        elif self.watched.task(key) is None:
+            self._release(key)  # settled: nothing more to do for it
+
+    def job_event(self, event_type: str | None, body: Mapping[str, Any]) -> None:
+        """A watch event of a Job we own: kept, and a pass for its task when it changes
+        what the decision reads of it (`JobChangeFilter`)."""
+        self.watched.observe_job(event_type, body)
+        namespace = (body.get("metadata") or {}).get("namespace")
+        task_name = owner_task_name(body)
+        if namespace and task_name and self.job_changes.changed(event_type, body):
+            self.trigger(str(namespace), task_name)
+
+    async def reconcile(
+        self, namespace: str, name: str, *, fresh: bool = False
+    ) -> PassOutcome | None:
         """Run a pass for the task, unless one is already waiting to start (that one
-        will observe whatever this trigger was about): returns None then."""
+        will observe whatever this trigger was about): returns None then. `fresh`:
+        read the task and list its Jobs instead of taking them from the watches."""
         key = (namespace, name)
+        if fresh:
+            self._fresh.add(key)
         if key in self._waiting:
             return None
         self._waiting.add(key)
@@ -255,56 +332,67 @@ class Reconciler:
         try:
             async with lock:
                 self._waiting.discard(key)
-                return await self._run(key)
+                fresh = key in self._fresh
+                self._fresh.discard(key)
+                return await self._run(key, fresh)
         finally:
             # Nothing is kept per task between passes: the next trigger makes a new lock.
             if key not in self._waiting and not lock.locked():
                 self._locks.pop(key, None)
 
-    def trigger(self, namespace: str, name: str, *, after: float = 0.0) -> None:
+    def trigger(
+        self, namespace: str, name: str, *, after: float = 0.0, fresh: bool = False
+    ) -> None:
         """Schedule a pass in the background (from watchers and requeues); failures are
-        logged and retried after their delay."""
+        logged and retried after their delay. A timed one replaces the one before."""
         key = (namespace, name)
         loop = asyncio.get_running_loop()
         if after > 0:
             previous = self._requeues.pop(key, None)
             if previous is not None:
                 previous.cancel()
-            self._requeues[key] = loop.call_later(after, self._start_background, key)
+            self._requeues[key] = loop.call_later(after, self._start_background, key, fresh)
         else:
-            self._start_background(key)
+            self._start_background(key, fresh)
 
     def forget(self, namespace: str, name: str) -> None:
+        """The task is gone: nothing of it is kept."""
         key = (namespace, name)
+        self._release(key)
+        self.watched.forget(key)
+        if key not in self._waiting and not (key in self._locks and self._locks[key].locked()):
+            self._locks.pop(key, None)
+        metrics.forget_task(namespace, name)
+
+    def _release(self, key: TaskKey) -> None:
+        """What is kept for a task while a pass could still change it."""
         handle = self._requeues.pop(key, None)
         if handle is not None:
             handle.cancel()
-        if key not in self._waiting and not (key in self._locks and self._locks[key].locked()):
-            self._locks.pop(key, None)
         self.results.forget(key)
         self._routings.pop(key, None)
-        metrics.forget_task(namespace, name)
+        self._fresh.discard(key)
 
-    def _start_background(self, key: TaskKey) -> None:
+    def _start_background(self, key: TaskKey, fresh: bool = False) -> None:
         self._requeues.pop(key, None)
-        task = asyncio.get_running_loop().create_task(self._background_pass(key))
+        task = asyncio.get_running_loop().create_task(self._background_pass(key, fresh))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _background_pass(self, key: TaskKey) -> None:
+    async def _background_pass(self, key: TaskKey, fresh: bool) -> None:
         try:
-            await self.reconcile(*key)
+            await self.reconcile(*key, fresh=fresh)
         except RetryableError as exc:
             logger.warning("reconcile %s/%s: %s; again in %.0fs", *key, exc, exc.delay)
-            self.trigger(*key, after=exc.delay)
+            self.trigger(*key, after=exc.delay, fresh=True)
         except PermanentError as exc:
             logger.error("reconcile %s/%s: %s", *key, exc)
         except Exception:
             metrics.RECONCILE_ERRORS.labels(kind="unexpected").inc()
             logger.exception("reconcile %s/%s failed", *key)
-            self.trigger(*key, after=UNEXPECTED_ERROR_DELAY_SECONDS)
+            self.trigger(*key, after=UNEXPECTED_ERROR_DELAY_SECONDS, fresh=True)
 
-    async def _run(self, key: TaskKey) -> PassOutcome:
+    async def _run(self, key: TaskKey, fresh: bool) -> PassOutcome:
         namespace, name = key
         planner = self._remembering_planner(key)
         for repeat in range(RECONCILE_CONFLICT_REPEATS):
@@ -318,10 +406,13 @@ class Reconciler:
                     planner=planner,
                     cache=self.results,
                     job_changes=self.job_changes,
+                    watched=self.watched,
+                    fresh=fresh,
                 )
                 break
             except RetryableError as exc:
                 if rerun_at_once(exc.status, repeat):
+                    fresh = True  # a conflict: what the watch showed is stale
                     continue
                 metrics.RECONCILE_ERRORS.labels(kind="retryable").inc()
                 raise
@@ -382,5 +473,9 @@ class Reconciler:
         ):
             metrics.WORKER_DURATION.labels(worker=worker, outcome=outcome_phase).observe(seconds)
         metrics.record_spend(build_usage_delta(outcome.old_status, decision.status))
-        if decision.requeue_after is not None and not decision.finished:
+        if decision.finished:
+            return
+        if decision.requeue_after is not None and decision.requeue_after < self.recheck_seconds:
             self.trigger(*key, after=max(0.05, decision.requeue_after))
+        else:
+            self.trigger(*key, after=self.recheck_seconds, fresh=True)

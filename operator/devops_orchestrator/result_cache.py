@@ -1,9 +1,10 @@
 """The stored results of a running task's finished Jobs, read once.
 
 A worker's result does not change once its Job finished, yet every pass used to list
-the task's result ConfigMaps again. A pass now reads them only when a Job finished
-since the last read; a task's entry goes when the task is final or deleted (nothing is
-kept per finished task)."""
+the task's result ConfigMaps again. A pass now reads only when a Job finished since the
+last read, and then only that Job's result (`known`); the list is for a task this
+process has not read before (after a restart). A task's entry goes when the task is
+final or deleted (nothing is kept per finished task)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,12 @@ class ResultCache:
         if entry is None or entry[:2] != (uid, finished):
             return None
         return entry[2]
+
+    def known(self, key: TaskKey, uid: str) -> StoredResults | None:
+        """What was last read for this very task, whatever had finished then."""
+        with self._lock:
+            entry = self._by_task.get(key)
+        return entry[2] if entry is not None and entry[0] == uid else None
 
     def put(self, key: TaskKey, uid: str, finished: frozenset[str], stored: StoredResults) -> None:
         with self._lock:

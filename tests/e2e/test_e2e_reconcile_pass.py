@@ -1,6 +1,7 @@
 """One reconcile pass against the real API server, without the operator process: the
 adapter's idempotency (409 on create and 404 on delete are success), the single status
-write, and a stale read turned into a retryable conflict."""
+write, a stale read turned into a retryable conflict, and the requests a pass makes
+when the watches already showed it the task and its Jobs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from kubernetes import client
 
 from devops_orchestrator.adapters import jobs, kube, tasks
 from devops_orchestrator.adapters.errors import RetryableError
@@ -15,6 +17,8 @@ from devops_orchestrator.config import Settings
 from devops_orchestrator.core.jobs import build_job_config
 from devops_orchestrator.definitions import load_definitions
 from devops_orchestrator.reconcile import run_pass
+from devops_orchestrator.result_cache import ResultCache
+from devops_orchestrator.watched import WatchedTasks
 from e2e.taskutil import Tasks
 
 
@@ -25,13 +29,76 @@ def pass_tasks(cluster: Any, namespace: str, devops_crd: None) -> Iterator[Tasks
     yield Tasks(api, namespace, lambda: "(no operator: passes run in the test)")
 
 
-def _pass(namespace: str, name: str) -> Any:
+def _pass(namespace: str, name: str, **watch: Any) -> Any:
     return run_pass(
         namespace,
         name,
         job_config=build_job_config(Settings()),
         definitions=load_definitions(),
+        **watch,
     )
+
+
+class CountingApiClient(client.ApiClient):
+    """The real client, recording each request's method and path."""
+
+    def __init__(self, configuration: client.Configuration) -> None:
+        super().__init__(configuration)
+        self.requests: list[tuple[str, str]] = []
+
+    def call_api(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        self.requests.append((method, url.split("?")[0].rsplit("/", 1)[-1]))
+        return super().call_api(method, url, *args, **kwargs)
+
+
+@pytest.fixture
+def counted(cluster: Any, pass_tasks: Tasks) -> Iterator[CountingApiClient]:
+    api = CountingApiClient(cluster.api_client().configuration)
+    kube.use_api_client(api)
+    yield api
+    kube.use_api_client(cluster.api_client())
+
+
+def test_a_pass_takes_the_task_and_its_jobs_from_the_watches(
+    pass_tasks: Tasks, counted: CountingApiClient
+) -> None:
+    ns = pass_tasks.namespace
+    body = pass_tasks.create("seen", description="Containerize the application with a Dockerfile")
+    watched, results = WatchedTasks(), ResultCache()
+    assert watched.observe_task("ADDED", body)  # created while we watched
+
+    first = _pass(ns, "seen", watched=watched, cache=results)
+    assert first.created == ("seen-docker-1",) and first.status_written
+    # No read of the task, no list of its Jobs or results: create, create, one write.
+    assert [method for method, _ in counted.requests] == ["POST", "POST", "PATCH"]
+
+    counted.requests.clear()
+    second = _pass(ns, "seen", watched=watched, cache=results)
+    assert second.created == () and not second.status_written
+    assert counted.requests == []  # the written status and the created Job were kept
+
+    third = _pass(ns, "seen", watched=watched, cache=results, fresh=True)
+    assert third.created == () and not third.status_written
+    assert sorted(method for method, _ in counted.requests) == ["GET", "GET"]  # task, Jobs
+    assert [j.metadata.name for j in pass_tasks.jobs("seen")] == ["seen-docker-1"]
+
+
+def test_a_task_found_at_start_up_has_its_jobs_listed_once(
+    pass_tasks: Tasks, counted: CountingApiClient
+) -> None:
+    ns = pass_tasks.namespace
+    pass_tasks.create("found", description="Containerize the application with a Dockerfile")
+    _pass(ns, "found")  # an earlier operator created its Job
+    watched, results = WatchedTasks(), ResultCache()
+    assert watched.observe_task(None, pass_tasks.get("found"))  # kopf's listing
+
+    counted.requests.clear()
+    again = _pass(ns, "found", watched=watched, cache=results)
+    assert again.created == () and not again.status_written
+    assert [method for method, _ in counted.requests] == ["GET"]  # its Jobs, listed
+    counted.requests.clear()
+    _pass(ns, "found", watched=watched, cache=results)
+    assert counted.requests == []
 
 
 def test_repeated_passes_create_one_job_and_write_the_status_once(pass_tasks: Tasks) -> None:

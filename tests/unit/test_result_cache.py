@@ -36,3 +36,12 @@ def test_a_read_serves_until_another_job_finishes_or_the_task_changes() -> None:
     assert cache.get(key, "uid-2", frozenset({"t-docker-1"})) is None  # a namesake task
     cache.forget(key)
     assert len(cache) == 0
+
+
+def test_what_was_read_is_known_to_the_next_read_of_that_very_task() -> None:
+    cache, key = ResultCache(), ("ns", "t")
+    assert cache.known(key, "uid-1") is None  # never read: the next read lists them
+    stored = StoredResults(results={"t-docker-1": WorkerResult(summary="ok")})
+    cache.put(key, "uid-1", frozenset({"t-docker-1"}), stored)
+    assert cache.known(key, "uid-1") is stored
+    assert cache.known(key, "uid-2") is None  # a namesake task

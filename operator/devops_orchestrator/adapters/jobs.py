@@ -41,16 +41,24 @@ def list_owned_jobs(namespace: str, task_name: str, task_uid: str) -> list[dict[
     return [job for job in list_jobs(namespace, selector) if is_owned_by(job, task_uid)]
 
 
-def ensure_job(namespace: str, manifest: dict[str, Any]) -> bool:
-    """Create the Job unless it exists. True when this call created it."""
+def create_job(namespace: str, manifest: dict[str, Any]) -> dict[str, Any] | None:
+    """Create the Job unless it exists: the created Job as the API server answered, or
+    None when it was there already."""
     name = manifest.get("metadata", {}).get("name", "?")
     try:
-        call(f"create job {namespace}/{name}", _api().create_namespaced_job, namespace, manifest)
+        created: dict[str, Any] = call(
+            f"create job {namespace}/{name}", _api().create_namespaced_job, namespace, manifest
+        )
     except RetryableError as exc:
         if exc.status == 409:
-            return False
+            return None
         raise
-    return True
+    return created
+
+
+def ensure_job(namespace: str, manifest: dict[str, Any]) -> bool:
+    """Create the Job unless it exists. True when this call created it."""
+    return create_job(namespace, manifest) is not None
 
 
 def delete_job(namespace: str, name: str) -> bool:

@@ -276,10 +276,30 @@ def _collect(
 
 
 def read_results(
-    namespace: str, task_name: str, task_uid: str = "", jobs: Sequence[Mapping[str, Any]] = ()
+    namespace: str,
+    task_name: str,
+    task_uid: str = "",
+    jobs: Sequence[Mapping[str, Any]] = (),
+    known: StoredResults | None = None,
 ) -> StoredResults:
     """Every result stored for the task's worker attempts, keyed by Job name; for the
-    finished `jobs` without one, the result is read from their pod's log and stored."""
+    finished `jobs` without one, the result is read from their pod's log and stored.
+    With `known` (what this process read or stored for the task before), the stored
+    ones are not listed again: only the Jobs finished since are read."""
+    if known is not None:
+        stored = StoredResults(dict(known.results), dict(known.errors), dict(known.usages))
+    else:
+        stored = _list_stored(namespace, task_name, task_uid, jobs)
+    for job in jobs:
+        name = str(_meta(job).get("name", ""))
+        if is_finished(job) and name not in stored.results and name not in stored.errors:
+            _collect(namespace, task_name, task_uid, job, stored)
+    return stored
+
+
+def _list_stored(
+    namespace: str, task_name: str, task_uid: str, jobs: Sequence[Mapping[str, Any]]
+) -> StoredResults:
     stored = StoredResults()
     job_uids = {str(_meta(j).get("name")): str(_meta(j).get("uid")) for j in jobs}
     for cm in kube.list_configmaps(namespace, result_selector(task_name)):
@@ -290,8 +310,4 @@ def read_results(
         if not is_stored_by_operator(cm, job_name, job_uids.get(job_name), task_uid):
             continue
         _record(stored, job_name, cm.get("data") or {})
-    for job in jobs:
-        name = str(_meta(job).get("name", ""))
-        if is_finished(job) and name not in stored.results and name not in stored.errors:
-            _collect(namespace, task_name, task_uid, job, stored)
     return stored
