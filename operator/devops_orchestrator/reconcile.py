@@ -34,6 +34,7 @@ from devops_orchestrator.core.decide import decide
 from devops_orchestrator.core.decision import Decision, InvalidSpec, JobToCreate, Observation
 from devops_orchestrator.core.jobs import JobConfig, render_briefing_configmap, render_job
 from devops_orchestrator.core.observe import build_observation
+from devops_orchestrator.core.pass_event import build_pass_event
 from devops_orchestrator.core.pod_creation import (
     explain_refused_create,
     mark_failed,
@@ -351,7 +352,7 @@ class Reconciler:
             previous = self._requeues.pop(key, None)
             if previous is not None:
                 previous.cancel()
-            self._requeues[key] = loop.call_later(after, self._start_background, key, fresh)
+            self._requeues[key] = loop.call_later(after, self._requeue_due, key, fresh)
         else:
             self._start_background(key, fresh)
 
@@ -366,15 +367,21 @@ class Reconciler:
 
     def _release(self, key: TaskKey) -> None:
         """What is kept for a task while a pass could still change it."""
-        handle = self._requeues.pop(key, None)
-        if handle is not None:
-            handle.cancel()
+        self._cancel_requeue(key)
         self.results.forget(key)
         self._routings.pop(key, None)
         self._fresh.discard(key)
 
-    def _start_background(self, key: TaskKey, fresh: bool = False) -> None:
+    def _cancel_requeue(self, key: TaskKey) -> None:
+        handle = self._requeues.pop(key, None)
+        if handle is not None:
+            handle.cancel()
+
+    def _requeue_due(self, key: TaskKey, fresh: bool) -> None:
         self._requeues.pop(key, None)
+        self._start_background(key, fresh)
+
+    def _start_background(self, key: TaskKey, fresh: bool = False) -> None:
         task = asyncio.get_running_loop().create_task(self._background_pass(key, fresh))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -456,7 +463,10 @@ class Reconciler:
                 list(outcome.created) or "-",
                 list(outcome.stopped) or "-",
             )
-        for event in decision.events:  # the status they describe is stored by now
+        # One Event per pass, for all its transitions (one API request); the status it
+        # describes is stored by now.
+        event = build_pass_event(decision.events, finished=decision.finished)
+        if event is not None:
             try:
                 kopf.event(
                     cast(kopf.Body, task),
@@ -474,6 +484,7 @@ class Reconciler:
             metrics.WORKER_DURATION.labels(worker=worker, outcome=outcome_phase).observe(seconds)
         metrics.record_spend(build_usage_delta(outcome.old_status, decision.status))
         if decision.finished:
+            self._cancel_requeue(key)  # one an earlier pass scheduled
             return
         if decision.requeue_after is not None and decision.requeue_after < self.recheck_seconds:
             self.trigger(*key, after=max(0.05, decision.requeue_after))
