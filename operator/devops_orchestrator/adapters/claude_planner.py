@@ -8,9 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-
-import anthropic
-from anthropic.types import MessageParam, ToolChoiceToolParam, ToolParam
+from typing import TYPE_CHECKING
 
 from devops_orchestrator.config import Settings
 from devops_orchestrator.core.model_planner import (
@@ -22,6 +20,9 @@ from devops_orchestrator.core.model_planner import (
 from devops_orchestrator.core.routing import RoutingDecision, route
 from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec, TokenUsage
 from devops_orchestrator.worker.claude.pricing import parse_price_table, price_for, price_reported
+
+if TYPE_CHECKING:
+    import anthropic
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,11 @@ def ask_claude(
     api_key: str,
 ) -> RoutingDecision:
     """One call; raises PlanningError with a reason that never carries the key."""
+    # Imported only by an operator that plans with Claude: the SDK and its types hold
+    # about 45 MiB of an operator's memory that most installations never use.
+    import anthropic
+    from anthropic.types import MessageParam, ToolChoiceToolParam, ToolParam
+
     request = build_plan_request(spec, definitions)
     model = resolve_planner_model(settings)
     messages: list[MessageParam] = [{"role": "user", "content": request.user}]

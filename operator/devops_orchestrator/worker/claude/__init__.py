@@ -12,6 +12,19 @@ workspace.
 - the API key goes to the SDK only: never into tool environments, logs or results.
 """
 
-from devops_orchestrator.worker.claude.engine import ClaudeEngine
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from devops_orchestrator.worker.claude.engine import ClaudeEngine
 
 __all__ = ["ClaudeEngine"]
+
+
+def __getattr__(name: str) -> Any:
+    # On first use: the operator imports `pricing` from this package, and the engine
+    # would bring the SDK (about 45 MiB) into an operator that may never call it.
+    if name == "ClaudeEngine":
+        from devops_orchestrator.worker.claude.engine import ClaudeEngine
+
+        return ClaudeEngine
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
