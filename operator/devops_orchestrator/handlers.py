@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 _settings = get_settings()
 _TASKS = (GROUP, VERSION, PLURAL)
 _OWNED_JOBS = {LABEL_MANAGED_BY: MANAGED_BY}
+WATCH_LIST_CHUNK = 500  # objects per page of kopf's listing before each watch
 
 
 def _reconciler(memo: Any) -> Reconciler:
@@ -61,6 +62,9 @@ async def configure(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> Non
     # takes over then (kopf's default of 60 s left tasks untouched for that long).
     settings.peering.lifetime = _settings.peering_lifetime_seconds
     settings.watching.server_timeout = 300
+    # The start-up listing in pages: one response with 10,000 tasks is over 100 MiB of
+    # bytes, text and dicts at once, which the process then keeps as RSS.
+    settings.watching.chunk_size = WATCH_LIST_CHUNK
     kube.api_client()  # fail at start-up, not on the first task, without credentials
     key = Secrets().anthropic_api_key
     planner = build_planner(_settings, key.get_secret_value() if key else None)

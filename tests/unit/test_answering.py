@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from devops_orchestrator import constants as c
-from devops_orchestrator.core.answering import publish_task_id
+from devops_orchestrator.core.answering import has_redis_work, publish_task_id
 
 TID = str(uuid.uuid4())
 
@@ -46,3 +46,13 @@ def body(
 )
 def test_publish_task_id(task: dict[str, Any], expected: str | None) -> None:
     assert publish_task_id(task, intake_namespace="ops") == expected
+
+
+def test_only_tasks_with_an_answer_due_reach_the_bridge() -> None:
+    """The watch hook asks this in the event loop: finished, answered tasks and tasks we
+    do not answer for (thousands at start-up) cost no thread hop."""
+    assert has_redis_work(body(), intake_namespace="ops")
+    published = body()
+    published["metadata"]["annotations"][c.ANNOTATION_REDIS_PUBLISHED] = "true"
+    assert not has_redis_work(published, intake_namespace="ops")
+    assert not has_redis_work(body(source=None), intake_namespace="ops")  # kubectl, no publish

@@ -20,8 +20,8 @@ from devops_orchestrator.adapters import network_results, task_queue
 from devops_orchestrator.adapters.errors import AdapterError, RedisUnavailableError, RetryableError
 from devops_orchestrator.adapters.redis_client import Client
 from devops_orchestrator.adapters.tasks import TaskStore
-from devops_orchestrator.bridge.publisher import is_annotated_published, observe_task
-from devops_orchestrator.core.answering import taken_task_id
+from devops_orchestrator.bridge.publisher import observe_task
+from devops_orchestrator.core.answering import is_annotated_published, taken_task_id
 from devops_orchestrator.core.intake import (
     answer_error,
     build_duplicate,

@@ -17,7 +17,7 @@ from devops_orchestrator.adapters import network_results
 from devops_orchestrator.adapters.redis_client import Client
 from devops_orchestrator.adapters.tasks import TaskStore
 from devops_orchestrator.bridge.output_files import with_output_artifacts
-from devops_orchestrator.core.answering import publish_task_id
+from devops_orchestrator.core.answering import has_redis_work, publish_task_id
 from devops_orchestrator.core.redis_result import (
     build_final_fields,
     build_in_progress_fields,
@@ -28,12 +28,6 @@ from devops_orchestrator.core.status import is_final
 from devops_orchestrator.models import AggregatedResult
 
 logger = logging.getLogger(__name__)
-
-
-def is_annotated_published(body: Mapping[str, Any]) -> bool:
-    """Whether the object records that its result is out (the marker in Redis decides)."""
-    annotations = (body.get("metadata") or {}).get("annotations") or {}
-    return annotations.get(c.ANNOTATION_REDIS_PUBLISHED) == "true"
 
 
 def observe_task(
@@ -48,7 +42,7 @@ def observe_task(
 ) -> bool:
     """Bring Redis up to date with the task, if it is one we answer for (see
     core.answering). Returns True when this call published."""
-    if is_annotated_published(body):
+    if not has_redis_work(body, intake_namespace=intake_namespace):
         return False
     task_id = publish_task_id(body, intake_namespace=intake_namespace)
     if not task_id:

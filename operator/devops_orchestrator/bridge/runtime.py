@@ -21,6 +21,7 @@ from devops_orchestrator.bridge.consumer import Consumer
 from devops_orchestrator.bridge.heartbeat import Heartbeat
 from devops_orchestrator.bridge.publisher import observe_task
 from devops_orchestrator.config import Settings
+from devops_orchestrator.core.answering import has_redis_work
 from devops_orchestrator.core.network_workspace import SharedWorkspace
 from devops_orchestrator.core.policies import next_backoff
 
@@ -151,6 +152,11 @@ class Bridge:
         self.queue_client.close()
         self.probe_client.close()
         logger.info("Redis bridge stopped")
+
+    def has_work(self, body: Mapping[str, Any]) -> bool:
+        """Whether `observe` would do anything for this body (answered in the event loop,
+        so finished and foreign tasks cost no thread hop and no copy)."""
+        return has_redis_work(body, intake_namespace=self.settings.namespace)
 
     def observe(self, body: Mapping[str, Any], *, deleted: bool = False) -> None:
         """From the kopf event handler: milestones and final results, now."""

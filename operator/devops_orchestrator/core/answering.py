@@ -43,3 +43,17 @@ def publish_task_id(body: Mapping[str, Any], *, intake_namespace: str) -> str | 
     if spec.get("publish") is True and is_usable_task_id(requested):
         return str(requested)
     return None
+
+
+def is_annotated_published(body: Mapping[str, Any]) -> bool:
+    """Whether the object records that its result is out (the marker in Redis decides)."""
+    annotations = (body.get("metadata") or {}).get("annotations") or {}
+    return annotations.get(c.ANNOTATION_REDIS_PUBLISHED) == "true"
+
+
+def has_redis_work(body: Mapping[str, Any], *, intake_namespace: str) -> bool:
+    """Whether the bridge could have anything to do for this body: a task we answer for
+    whose result is not out yet (cheap: every watch event asks it first)."""
+    if is_annotated_published(body):
+        return False
+    return publish_task_id(body, intake_namespace=intake_namespace) is not None
