@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from anthropic.types import Usage
 from pydantic import BaseModel, Field, ValidationError
 
 from devops_orchestrator.models import TokenUsage
+
+if TYPE_CHECKING:  # the operator prices the planner's call without loading the SDK first
+    from anthropic.types import Usage
 
 CACHE_WRITE_FACTOR = 1.25
 CACHE_WRITE_1H_FACTOR = 2.0
