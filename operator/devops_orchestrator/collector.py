@@ -1,8 +1,9 @@
 """Garbage collection of finished DevOpsTasks, as a loop beside the reconciler.
 
-Every `interval` seconds: list the tasks page by page, pick those past their time
-(core.gc_policy) and delete each one; its Jobs and ConfigMaps (briefing, result,
-artifacts: all owned by the task) follow through Kubernetes' garbage collector
+Every `interval` seconds: list the tasks page by page; label the ones that leave or
+come back into the operator's watch (core.unwatch, when `unwatch_after` is set); pick
+those past their time (core.gc_policy) and delete each one; its Jobs and ConfigMaps
+(briefing, result, artifacts: all owned by the task) follow through Kubernetes' garbage collector
 (background propagation), so the operator needs no delete right on ConfigMaps. Deleting
 is idempotent and guarded by the task's uid, so two replicas collecting at once, or a
 namesake created meanwhile, are harmless. Kubernetes errors are logged and the next
@@ -16,10 +17,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from devops_orchestrator.adapters import tasks
 from devops_orchestrator.adapters.errors import AdapterError
+from devops_orchestrator.constants import LABEL_SETTLED
 from devops_orchestrator.core.gc_policy import select_expired
+from devops_orchestrator.core.unwatch import select_watch_changes
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +41,8 @@ class Collector:
     interval: float
     page_size: int = tasks.PAGE_SIZE
     clock: Callable[[], datetime] = _now
+    unwatch_after: float = 0.0  # seconds after a settled task finished; 0: never
+    intake_namespace: str = ""  # where Redis tasks are made (their results are ours)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -45,8 +51,10 @@ class Collector:
         deleted = 0
         now = self.clock()
         pages = tasks.iter_task_pages(self.namespaces, page_size=self.page_size)
+        relabelled = 0
         with ThreadPoolExecutor(max_workers=DELETE_CONCURRENCY) as pool:
             for page in pages:
+                relabelled += self._relabel(pool, page, now)
                 expired = select_expired(page, default_ttl=self.default_ttl, now=now)
                 calls = [
                     pool.submit(tasks.delete_task, task.namespace, task.name, task.uid)
@@ -55,7 +63,27 @@ class Collector:
                 deleted += sum(1 for call in calls if call.result())
         if deleted:
             logger.info("deleted %d finished DevOpsTasks past their time", deleted)
+        if relabelled:
+            logger.info("%d settled DevOpsTasks left or rejoined the watch", relabelled)
         return deleted
+
+    def _relabel(self, pool: ThreadPoolExecutor, page: list[dict[str, Any]], now: datetime) -> int:
+        if not self.unwatch_after:
+            return 0
+        changes = select_watch_changes(
+            page, now=now, after_seconds=self.unwatch_after, intake_namespace=self.intake_namespace
+        )
+        calls = [
+            pool.submit(
+                tasks.annotate_task,
+                change.namespace,
+                change.name,
+                {},
+                {LABEL_SETTLED: "true" if change.settled else "false"},
+            )
+            for change in changes
+        ]
+        return sum(1 for call in calls if call.result())
 
     def run(self) -> None:
         while not self._stop.wait(self.interval):

@@ -192,6 +192,10 @@ class Settings(BaseSettings):
         default=3 * 86400, ge=0, description="Finished DevOpsTasks are deleted after this"
     )
     gc_interval_seconds: float = Field(default=60.0, gt=0, description="Sweep for expired tasks")
+    # Settled tasks leave the watch (core.unwatch): memory stays flat with 10,000 of them.
+    unwatch_settled_after_seconds: float = Field(
+        default=600.0, ge=0, description="A settled task leaves the watch this long after; 0: never"
+    )
     result_ttl_seconds: int = Field(
         default=7 * 86400, ge=60, description="Expiry of a published results:{id} and its logs"
     )

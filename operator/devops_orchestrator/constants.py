@@ -26,6 +26,7 @@ ANNOTATION_REDIS_PUBLISHED = f"{GROUP}/redis-published"  # "true" once the resul
 LABEL_SOURCE = f"{GROUP}/source"  # "redis" on tasks the bridge created
 LABEL_REDIS_PUBLISHED = f"{GROUP}/redis-published"  # "true": sweeps select the others
 LABEL_PUBLISH = f"{GROUP}/publish"  # "true" on kubectl tasks that asked to publish
+LABEL_SETTLED = f"{GROUP}/settled"  # "true": out of the operator's watch (core.unwatch)
 FINALIZER = f"{GROUP}/finalizer"
 
 # --- What a worker stores (written by the worker Job, read by the operator) ----------

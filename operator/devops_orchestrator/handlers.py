@@ -31,6 +31,7 @@ from devops_orchestrator.constants import (
     VERSION,
 )
 from devops_orchestrator.core.jobs import build_job_config
+from devops_orchestrator.core.unwatch import WATCH_SELECTOR
 from devops_orchestrator.definitions import load_definitions
 from devops_orchestrator.reconcile import Reconciler
 
@@ -65,6 +66,10 @@ async def configure(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> Non
     # The start-up listing in pages: one response with 10,000 tasks is over 100 MiB of
     # bytes, text and dicts at once, which the process then keeps as RSS.
     settings.watching.chunk_size = WATCH_LIST_CHUNK
+    if _settings.unwatch_settled_after_seconds:
+        # Tasks labelled settled (by the collector, core.unwatch) are not streamed at all:
+        # kopf keeps a record per object it sees, and lists them all at every start.
+        settings.watching.label_selectors[GROUP, PLURAL] = WATCH_SELECTOR
     kube.api_client()  # fail at start-up, not on the first task, without credentials
     key = Secrets().anthropic_api_key
     planner = build_planner(_settings, key.get_secret_value() if key else None)
@@ -85,6 +90,8 @@ async def start_collector(memo: Any, **_: Any) -> None:
         namespaces=tuple(_settings.watch_namespaces),
         default_ttl=_settings.task_ttl_seconds,
         interval=_settings.gc_interval_seconds,
+        unwatch_after=_settings.unwatch_settled_after_seconds,
+        intake_namespace=_settings.namespace,
     )
     collector.start()
     memo["collector"] = collector

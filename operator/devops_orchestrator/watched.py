@@ -20,6 +20,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from devops_orchestrator.constants import LABEL_SETTLED
 from devops_orchestrator.core.observe import is_owned_by
 from devops_orchestrator.core.status import is_settled
 from devops_orchestrator.core.watch_view import (
@@ -35,6 +36,12 @@ TaskKey = tuple[str, str]  # (namespace, name)
 def _task_key(obj: Mapping[str, Any]) -> TaskKey:
     meta = obj.get("metadata") or {}
     return str(meta.get("namespace") or ""), str(meta.get("name") or "")
+
+
+def _rejoined(body: Mapping[str, Any]) -> bool:
+    """A task back in the watch (core.unwatch), not a new one: its earlier Jobs were
+    never seen here, so its next pass lists them."""
+    return ((body.get("metadata") or {}).get("labels") or {}).get(LABEL_SETTLED) == "false"
 
 
 class WatchedTasks:
@@ -66,7 +73,7 @@ class WatchedTasks:
             self._tasks[key] = dict(body)
             if event_type is None:
                 self._all_jobs_seen.discard(key)  # Job events may have been missed
-            elif event_type == "ADDED" and before is None:
+            elif event_type == "ADDED" and before is None and not _rejoined(body):
                 self._all_jobs_seen.add(key)
         if before is None or event_type is None:
             return True

@@ -1,0 +1,62 @@
+"""Which tasks leave the operator's watch and which come back (core/unwatch.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from devops_orchestrator import constants as c
+from devops_orchestrator.core.unwatch import WatchChange, select_watch_changes
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+AFTER = 600.0
+
+
+def task(
+    name: str,
+    *,
+    phase: str = "Succeeded",
+    finished_ago: float = 3600,
+    marked: str | None = None,
+    retry: str | None = None,
+    annotations: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
+    spec: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    done = (NOW - timedelta(seconds=finished_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    meta: dict[str, Any] = {
+        "name": name,
+        "namespace": "ops",
+        "generation": 1,
+        "labels": {**(labels or {}), **({c.LABEL_SETTLED: marked} if marked else {})},
+        "annotations": {**(annotations or {}), **({c.ANNOTATION_RETRY: retry} if retry else {})},
+    }
+    status = {"phase": phase, "observedGeneration": 1, "completedAt": done}
+    return {"metadata": meta, "spec": {"description": "x", **(spec or {})}, "status": status}
+
+
+def changes(*bodies: dict[str, Any]) -> list[WatchChange]:
+    return select_watch_changes(bodies, now=NOW, after_seconds=AFTER, intake_namespace="ops")
+
+
+def test_a_task_settled_long_enough_leaves_the_watch_once() -> None:
+    assert changes(task("old")) == [WatchChange("ops", "old", True)]
+    assert changes(task("old", marked="true")) == []  # already out
+
+
+def test_running_recent_and_unanswered_tasks_stay_watched() -> None:
+    assert changes(task("running", phase="Running")) == []
+    assert changes(task("recent", finished_ago=AFTER - 1)) == []
+    # a result to publish that is not out yet: the bridge still needs its events
+    publish = {"publish": True, "taskId": "t1"}
+    assert changes(task("asked", spec=publish)) == []
+    out = {c.ANNOTATION_REDIS_PUBLISHED: "true"}
+    assert changes(task("asked", spec=publish, annotations=out)) == [
+        WatchChange("ops", "asked", True)
+    ]
+
+
+def test_a_retry_brings_an_unwatched_task_back() -> None:
+    assert changes(task("old", marked="true", retry="2")) == [WatchChange("ops", "old", False)]
+    # `false` is watched again (the selector is settled!=true); settled again: out again
+    assert changes(task("old", marked="false")) == [WatchChange("ops", "old", True)]
