@@ -116,8 +116,15 @@ def render_markdown(results: dict[str, Any]) -> str:
             "MiB",
         ),
         (
-            f"Operator RSS with {mem.get('finished_tasks', '?')} more finished DevOpsTasks",
+            f"Operator RSS with {mem.get('finished_tasks', '?')} more finished DevOpsTasks "
+            "(first start over them, all still watched)",
             format_summary(mem.get("with_finished_rss_kib", {}), scale=mib, fmt=".0f"),
+            "MiB",
+        ),
+        (
+            f"Operator RSS with them out of its watch (collector, "
+            f"{mem.get('unwatch_s', 0):.0f} s), restarted",
+            format_summary(mem.get("with_finished_unwatched_rss_kib", {}), scale=mib, fmt=".0f"),
             "MiB",
         ),
     ]

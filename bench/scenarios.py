@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
@@ -20,6 +20,7 @@ from bench import probes
 from bench.stack import Stack, wait_until
 from bench.stats import summarize
 from bench.watcher import GROUP, PLURAL, VERSION, Watcher
+from devops_orchestrator.constants import LABEL_SETTLED
 from devops_orchestrator.core.task_mapping import build_task_name
 
 ONE_WORKER = "Containerize the Node.js app with a Dockerfile"
@@ -264,7 +265,8 @@ def throughput(stack: Stack, tasks: int, sleep: float, idle: dict[str, float]) -
 
 
 def finished_task(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """A task as a long life leaves it: finished an hour ago, its result out."""
+    now = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     body = {
         "apiVersion": f"{GROUP}/{VERSION}",
         "kind": "DevOpsTask",
@@ -314,6 +316,23 @@ def finished_task(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return body, status
 
 
+def wait_unwatched(stack: Stack, namespace: str, timeout: float = 900.0) -> float:
+    """Until the operator's collector has taken every finished bench task out of its
+    watch (label settled=true, core.unwatch); the seconds it took."""
+    custom = k8s.CustomObjectsApi(stack.kube())
+    selector = f"bench=finished,{LABEL_SETTLED}!=true"
+
+    def done() -> bool:
+        page: Any = custom.list_namespaced_custom_object(
+            GROUP, VERSION, namespace, PLURAL, label_selector=selector, limit=1
+        )
+        return not page["items"]
+
+    started = time.monotonic()
+    wait_until("the finished tasks out of the operator's watch", done, timeout, interval=2.0)
+    return time.monotonic() - started
+
+
 def settle_rss(
     stack: Stack, samples: int, quiet_s: float = 3.0, timeout: float = 300.0
 ) -> list[int]:
@@ -337,7 +356,8 @@ def memory_with_finished(
     stack: Stack, count: int, samples: int, max_in_flight: int
 ) -> dict[str, Any]:
     """RSS before and after `count` finished DevOpsTasks exist (created with a final
-    status while the operator is stopped, then the operator restarted, as after a crash)."""
+    status while the operator is stopped, then the operator restarted, as after a crash),
+    and once its collector took them out of its watch and it restarted again."""
     custom = k8s.CustomObjectsApi(stack.kube())
     batch = k8s.BatchV1Api(stack.kube())
 
@@ -366,11 +386,18 @@ def memory_with_finished(
     loaded = settle_rss(stack, samples)
     jobs_after = len(batch.list_namespaced_job(stack.namespace).items)
     wait_until("the tasks listed", lambda: present() >= base_present + count, 60)
+    # Then as after a long life: the collector took them out of the watch; restarted.
+    unwatch_s = wait_unwatched(stack, stack.namespace)
+    stack.stop_operator()
+    stack.start_operator(max_in_flight)
+    unwatched = settle_rss(stack, samples)
     return {
         "finished_tasks": count,
         "baseline_tasks_present": base_present,
         "baseline_rss_kib": summarize(baseline),
         "with_finished_rss_kib": summarize(loaded),
+        "unwatch_s": unwatch_s,
+        "with_finished_unwatched_rss_kib": summarize(unwatched),
         "jobs_created_for_finished_tasks": jobs_after - jobs_before,
         "peak_rss_kib": probes.memory_kib(stack.operator_pid)["VmHWM"],
     }

@@ -30,6 +30,7 @@ from bench.scenarios import (
     submit,
     task_json,
     wait_final,
+    wait_unwatched,
 )
 from bench.stack import WORKER_MANIFESTS, Stack
 from bench.watcher import GROUP, PLURAL, VERSION, Watcher
@@ -224,6 +225,13 @@ def population(
     before_start = os.getloadavg()
     healthy_in = restart_operator(stack, namespace, cap, kubeconfig)
     cpu_at_healthy = probes.cpu_seconds(stack.operator_pid)
+    first = settle_rss(stack, rss_samples, timeout=900.0)
+    first_cpu = probes.cpu_seconds(stack.operator_pid)
+    first_peak = probes.memory_kib(stack.operator_pid)["VmHWM"]
+    # As after a long life: the collector took them out of the watch; then a restart.
+    unwatch_s = wait_unwatched(stack, namespace)
+    log(f"out of the operator's watch in {unwatch_s:.0f} s; restarting it over them")
+    restarted_in = restart_operator(stack, namespace, cap, kubeconfig)
     rss = settle_rss(stack, rss_samples, timeout=900.0)
     return {
         "finished_tasks": count,
@@ -231,7 +239,12 @@ def population(
         "load_avg_at_start": before_start,
         "operator_healthy_s": healthy_in,
         "operator_cpu_s_to_healthy": cpu_at_healthy,
-        "operator_cpu_s_to_quiet": probes.cpu_seconds(stack.operator_pid),
+        "operator_cpu_s_to_quiet": first_cpu,
+        "first_start_rss_kib": first,
+        "first_start_peak_rss_kib": first_peak,
+        "unwatch_s": unwatch_s,
+        "restarted_healthy_s": restarted_in,
+        "restarted_cpu_s_to_quiet": probes.cpu_seconds(stack.operator_pid),
         "rss_kib": rss,
         "peak_rss_kib": probes.memory_kib(stack.operator_pid)["VmHWM"],
     }
