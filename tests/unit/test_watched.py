@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from devops_orchestrator.adapters.tasks import KubeTaskStore
 from devops_orchestrator.constants import ANNOTATION_RETRY, API_VERSION, KIND
 from devops_orchestrator.core.watch_view import build_job_view, is_older
 from devops_orchestrator.watched import WatchedTasks
@@ -128,3 +129,10 @@ def test_resource_versions_order_copies_of_one_object() -> None:
     assert not is_older(_task(10), _task(10))
     unknown = {"metadata": {"resourceVersion": "opaque"}}
     assert not is_older(unknown, _task(1)) and not is_older(_task(1), unknown)
+
+
+def test_the_bridge_reads_a_watched_task_from_the_operators_view() -> None:
+    watched = WatchedTasks()
+    watched.observe_task("ADDED", _task(1))
+    store = KubeTaskStore(("ns",), watched.task)
+    assert store.get("ns", "t") == _task(1)  # no API call: the watch holds it

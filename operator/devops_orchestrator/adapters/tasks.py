@@ -184,17 +184,25 @@ class TaskStore(Protocol):
     ) -> bool: ...
 
 
+# The body of a task as the operator's watch last showed it, None when not held there.
+WatchedTask = Callable[[tuple[str, str]], Mapping[str, Any] | None]
+
+
 @dataclass(frozen=True)
 class KubeTaskStore:
-    """DevOpsTasks through the API server; `namespaces` empty = every namespace."""
+    """DevOpsTasks through the API server; `namespaces` empty = every namespace. With
+    `watched` (the operator's view of its unfinished tasks, `WatchedTasks.task`), a task
+    held there is not read again: the bridge's sweeps look at every task in flight."""
 
     namespaces: Sequence[str] = ()
+    watched: WatchedTask | None = None
 
     def create(self, manifest: Mapping[str, Any]) -> bool:
         return create_task(manifest)
 
     def get(self, namespace: str, name: str) -> dict[str, Any] | None:
-        return get_task(namespace, name)
+        body = self.watched((namespace, name)) if self.watched is not None else None
+        return dict(body) if body is not None else get_task(namespace, name)
 
     def list(self, label_selector: str = "", namespace: str | None = None) -> list[dict[str, Any]]:
         """Label-selected and paged; in `namespace` only, when given."""

@@ -42,12 +42,15 @@ def readiness() -> tuple[bool, str]:
 
 
 @kopf.on.startup()
-async def start_bridge(logger: kopf.Logger, **_: Any) -> None:
+async def start_bridge(logger: kopf.Logger, memo: Any, **_: Any) -> None:
     settings = get_settings()
     if not settings.redis_url:
         logger.info("DEVOPS_REDIS_URL is empty: the Redis bridge is off")
         return
-    bridge = Bridge(settings, KubeTaskStore(tuple(settings.watch_namespaces)))
+    # The reconciler's watched tasks spare the bridge a GET per task in flight per sweep.
+    reconciler = memo.get("reconciler")
+    watched = reconciler.watched.task if reconciler is not None else None
+    bridge = Bridge(settings, KubeTaskStore(tuple(settings.watch_namespaces), watched))
     await asyncio.to_thread(bridge.start)
     _state["bridge"] = bridge
 
