@@ -106,6 +106,8 @@ def run_pass(
     stored = cache.get(key, uid, finished) if cache is not None else None
     if stored is None:
         known = cache.known(key, uid) if cache is not None else None
+        if known is None and watched is not None and watched.seen_from_creation(key):
+            known = StoredResults()  # all stored for it were stored by us: none listed
         stored = _read_results(namespace, name, uid, owned, known)
         if cache is not None:
             cache.put(key, uid, finished, stored)

@@ -49,6 +49,7 @@ class WatchedTasks:
         self._tasks: dict[TaskKey, dict[str, Any]] = {}
         self._jobs: dict[TaskKey, dict[str, dict[str, Any]]] = {}  # by Job name
         self._all_jobs_seen: set[TaskKey] = set()
+        self._seen_from_creation: set[TaskKey] = set()
         self._lock = threading.Lock()  # passes run in threads, events in the loop
 
     def __len__(self) -> int:
@@ -73,8 +74,10 @@ class WatchedTasks:
             self._tasks[key] = dict(body)
             if event_type is None:
                 self._all_jobs_seen.discard(key)  # Job events may have been missed
+                self._seen_from_creation.discard(key)
             elif event_type == "ADDED" and before is None and not _rejoined(body):
                 self._all_jobs_seen.add(key)
+                self._seen_from_creation.add(key)
         if before is None or event_type is None:
             return True
         return generation_and_retry(before) != generation_and_retry(body)
@@ -93,6 +96,12 @@ class WatchedTasks:
     def task(self, key: TaskKey) -> dict[str, Any] | None:
         with self._lock:
             return self._tasks.get(key)
+
+    def seen_from_creation(self, key: TaskKey) -> bool:
+        """Whether the task was created while we watched: every Job of it, and every
+        result stored for them, is this process's own."""
+        with self._lock:
+            return key in self._seen_from_creation
 
     def observe_job(self, event_type: str | None, job: Mapping[str, Any]) -> None:
         """Keep a view of the Job from a watch event, when its task is one of ours."""
@@ -147,3 +156,4 @@ class WatchedTasks:
             self._tasks.pop(key, None)
             self._jobs.pop(key, None)
             self._all_jobs_seen.discard(key)
+            self._seen_from_creation.discard(key)

@@ -77,7 +77,9 @@ def test_jobs_come_from_the_watch_only_when_all_of_them_passed_through_it() -> N
     created_live.observe_task("ADDED", _task(1))
     listed.observe_task(None, _task(1))
     assert created_live.jobs(KEY, "uid-t") == []  # created while we watched: none yet
+    assert created_live.seen_from_creation(KEY)  # and no result stored by anyone else
     assert listed.jobs(KEY, "uid-t") is None  # found at start-up: list them once
+    assert not listed.seen_from_creation(KEY)
     listed.seed_jobs(KEY, [_job("t-docker-1", 5)])
     assert listed.jobs(KEY, "uid-t") == [build_job_view(_job("t-docker-1", 5))]
     listed.observe_task(None, _task(1))  # listed again: events may have been missed
