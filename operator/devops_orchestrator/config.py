@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     )
     # A safety net only: Job events, deadlines and backoffs trigger passes themselves.
     recheck_interval_seconds: float = Field(
-        default=60.0, gt=0, description="Timer re-checking running tasks"
+        default=60.0, gt=0, description="A running task with no pass this long is read again"
     )
 
     # Engine and models (workers). Pinned ids: an SDK upgrade never changes the model.
