@@ -44,6 +44,7 @@ tools:  ## install what a fresh Debian machine lacks (redis-server, git, ...) or
 	MAKE_TARGET=$(firstword $(MAKECMDGOALS)) bash hack/require-tools.sh run
 
 test: tools setup controlplane  ## the whole suite: unit, Redis, worker and real-cluster tests
+	$(PY) -m compileall -q operator/devops_orchestrator  # as the image: workers start faster
 	$(PY) -m pytest -q
 
 test-unit: setup  ## every test that needs neither the cluster nor Redis, wherever it lives
