@@ -89,6 +89,18 @@ def call(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return json.loads(data) if data else None
 
 
+def send(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Run one API call whose answer is not needed: it is read but not decoded (a
+    create's answer echoes the whole object back)."""
+    try:
+        response = fn(*args, _preload_content=False, **kwargs)
+        _ = response.data  # read to the end, so the connection goes back to the pool
+    except ApiException as exc:
+        raise map_api_exception(exc, what) from exc
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise RetryableError(f"{what}: {exc}", delay=KUBE_OUTAGE_DELAY_SECONDS) from exc
+
+
 def list_items(
     kind: str, method: Callable[..., Any], namespace: str, label_selector: str
 ) -> list[dict[str, Any]]:
@@ -112,7 +124,7 @@ def ensure_configmap(namespace: str, manifest: dict[str, Any]) -> bool:
     api = client.CoreV1Api(api_client())
     name = manifest.get("metadata", {}).get("name", "?")
     try:
-        call(
+        send(
             f"create configmap {namespace}/{name}",
             api.create_namespaced_config_map,
             namespace,

@@ -222,17 +222,13 @@ def _store(namespace: str, body: dict[str, Any]) -> None:
     under it), replace it: the name is the operator's."""
     name = body["metadata"]["name"]
     api = _core()
+    what = f"store {namespace}/{name}"
     try:
-        try:
-            api.create_namespaced_config_map(namespace, body)  # type: ignore[arg-type]
-        except ApiException as exc:
-            if exc.status != 409:
-                raise
-            api.replace_namespaced_config_map(name, namespace, body)  # type: ignore[arg-type]
-    except ApiException as exc:
-        raise kube.map_api_exception(exc, f"store {namespace}/{name}") from exc
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise RetryableError(f"store {namespace}/{name}: {exc}") from exc
+        kube.send(what, api.create_namespaced_config_map, namespace, body)
+    except RetryableError as exc:
+        if exc.status != 409:
+            raise
+        kube.send(what, api.replace_namespaced_config_map, name, namespace, body)
 
 
 def read_frame(namespace: str, job: Mapping[str, Any]) -> ResultFrame:
