@@ -248,18 +248,18 @@ def _create_workers(
         try:
             kube.ensure_configmap(namespace, briefing)  # before the Job: its pod mounts it
             what = "Job"
-            made = jobs.create_job(namespace, manifest)
+            fresh = jobs.ensure_job(namespace, manifest)
         except PermanentError as exc:
             reason = explain_refused_create(exc.status, what, namespace=namespace)
             if reason is None:
                 raise
             refused.append(mark_failed(manifest, reason, now))
             continue
-        if made is not None:
+        if fresh:
             if job_changes is not None:
                 job_changes.created(manifest)
-            if watched is not None:
-                watched.add_created_job((namespace, name), made)
+            if watched is not None:  # as rendered; its watch event brings the rest
+                watched.add_created_job((namespace, name), manifest)
             created.append(job.job_name)
             metrics.JOBS_CREATED.labels(worker=job.worker).inc()
     return created, refused

@@ -147,7 +147,8 @@ class WatchedTasks:
             self._all_jobs_seen.add(key)
 
     def add_created_job(self, key: TaskKey, created: Mapping[str, Any]) -> None:
-        """A Job a pass has just created (the API's answer): known before its event."""
+        """A Job a pass has just created, as rendered: known before its event (which
+        brings its uid, creation time and status, and replaces it)."""
         if owner_task_name(created) == key[1]:
             self.observe_job("ADDED", created)
 

@@ -138,3 +138,15 @@ def test_the_bridge_reads_a_watched_task_from_the_operators_view() -> None:
     watched.observe_task("ADDED", _task(1))
     store = KubeTaskStore(("ns",), watched.task)
     assert store.get("ns", "t") == _task(1)  # no API call: the watch holds it
+
+
+def test_a_job_as_rendered_is_replaced_by_its_first_event() -> None:
+    watched = WatchedTasks()
+    watched.observe_task("ADDED", _task(1))
+    rendered = _job("t-docker-1", 0)
+    del rendered["metadata"]["resourceVersion"], rendered["metadata"]["uid"]
+    watched.add_created_job(KEY, rendered)
+    assert [j["metadata"]["name"] for j in watched.jobs(KEY, "uid-t") or []] == ["t-docker-1"]
+    watched.observe_job("ADDED", _job("t-docker-1", 7))
+    (view,) = watched.jobs(KEY, "uid-t") or []
+    assert view["metadata"]["uid"] == "uid-t-docker-1"

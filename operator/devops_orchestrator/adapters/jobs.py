@@ -14,7 +14,13 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from devops_orchestrator.adapters.errors import PermanentError, RetryableError
-from devops_orchestrator.adapters.kube import api_client, call, list_items, map_api_exception
+from devops_orchestrator.adapters.kube import (
+    api_client,
+    call,
+    list_items,
+    map_api_exception,
+    send,
+)
 from devops_orchestrator.constants import LABEL_MANAGED_BY, MANAGED_BY
 from devops_orchestrator.core.jobs import build_task_selector
 from devops_orchestrator.core.observe import build_log_excerpt, is_crashed, is_owned_by
@@ -41,24 +47,17 @@ def list_owned_jobs(namespace: str, task_name: str, task_uid: str) -> list[dict[
     return [job for job in list_jobs(namespace, selector) if is_owned_by(job, task_uid)]
 
 
-def create_job(namespace: str, manifest: dict[str, Any]) -> dict[str, Any] | None:
-    """Create the Job unless it exists: the created Job as the API server answered, or
-    None when it was there already."""
+def ensure_job(namespace: str, manifest: dict[str, Any]) -> bool:
+    """Create the Job unless it exists. True when this call created it (the answer, the
+    whole Job echoed back, is not decoded)."""
     name = manifest.get("metadata", {}).get("name", "?")
     try:
-        created: dict[str, Any] = call(
-            f"create job {namespace}/{name}", _api().create_namespaced_job, namespace, manifest
-        )
+        send(f"create job {namespace}/{name}", _api().create_namespaced_job, namespace, manifest)
     except RetryableError as exc:
         if exc.status == 409:
-            return None
+            return False
         raise
-    return created
-
-
-def ensure_job(namespace: str, manifest: dict[str, Any]) -> bool:
-    """Create the Job unless it exists. True when this call created it."""
-    return create_job(namespace, manifest) is not None
+    return True
 
 
 def delete_job(namespace: str, name: str) -> bool:
