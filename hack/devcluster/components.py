@@ -77,6 +77,11 @@ def controller_manager_argv(bin_dir: Path, paths: ClusterPaths, ports: Ports) ->
         f"--cluster-signing-cert-file={paths.cert('ca')}",
         f"--cluster-signing-key-file={paths.key('ca')}",
         f"--service-cluster-ip-range={SERVICE_CIDR}",
+        # Each controller's client is limited to 20 requests/s by default: the Job
+        # controller (a pod create and ~3 status writes per Job) then caps a scale run
+        # at ~1 three-worker task/s whatever the operator does (make bench-scale).
+        "--kube-api-qps=300",
+        "--kube-api-burst=600",
         "--leader-elect=false",
         "--profiling=false",
         "--v=1",
