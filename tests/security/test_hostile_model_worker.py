@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from devops_orchestrator.core.jobs import RUN_AS_USER
+from devops_orchestrator.core.redaction import redact
 from devops_orchestrator.models import Briefing, EngineName
-from devops_orchestrator.worker.redaction import redact
 from fakes.messages_api import MessagesAPIServer, presented_key
 
 API_KEY = "sk-ant-api03-RedTeamWorkerKey-7Hq2Lm9Xz4Vb8Nc1Pd6Rf3Sg5Tj0Wk"

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from devops_orchestrator.worker.redaction import REDACTED, redact
+from devops_orchestrator.core.redaction import REDACTED, redact
 
 KEY = "sk-ant-api03-Zq8R0tV7yN2mK5pL9xW4bC1dF6gH3jA-redteam"
 TOKEN = "ghp_RedTeamToken0123456789abcdefXYZ"

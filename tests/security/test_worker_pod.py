@@ -12,7 +12,7 @@ import textwrap
 from kubernetes import client
 
 from devops_orchestrator.core.jobs import build_job_name
-from devops_orchestrator.worker.redaction import redact
+from devops_orchestrator.core.redaction import redact
 from fakes.messages_api import MessagesAPIServer
 from fixtures_stack import Stack
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-REDACTED = "[redacted]"  # the worker's marker (worker.redaction), so both read alike
-MIN_KNOWN_CHARS = 8  # shorter known values would redact ordinary words
+from devops_orchestrator.core.redaction import MIN_SECRET_CHARS, REDACTED, redact
 
 _SHAPES = re.compile(
     "|".join(
@@ -45,8 +44,9 @@ _CUT_SHAPE = re.compile(
 
 def redact_secret_shapes(text: str, known: Iterable[str] = ()) -> str:
     """`text` with known secret values and secret-shaped values replaced by REDACTED."""
-    for value in sorted({k for k in known if len(k) >= MIN_KNOWN_CHARS}, key=len, reverse=True):
-        text = text.replace(value, REDACTED)
+    # The worker's redaction (encoded and split forms too); shorter known values would
+    # redact ordinary words.
+    text = redact(text, [k for k in known if len(k) >= MIN_SECRET_CHARS])
     text = _SHAPES.sub(REDACTED, text)
     text = _CUT_SHAPE.sub(REDACTED, text)
     text = _URL_CREDENTIALS.sub(REDACTED + "@", text)

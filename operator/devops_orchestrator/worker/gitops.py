@@ -37,8 +37,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devops_orchestrator.core.redaction import redact as redact_secrets
 from devops_orchestrator.models import GitWorkspace
-from devops_orchestrator.worker.redaction import redact as redact_secrets
 
 AUTHOR_NAME = "devops-orchestrator"
 AUTHOR_EMAIL = "devops-orchestrator@agentnet.invalid"

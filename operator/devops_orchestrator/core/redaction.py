@@ -1,4 +1,5 @@
-"""Secrets out of any text the worker hands on (tool results, errors, results, logs).
+"""Secrets out of any text handed on (the worker's tool results, errors, results, logs; the
+operator's relayed progress lines). Pure.
 
 The main defence is that no tool can reach a secret (see `worker.secrets`); this is
 the second one, and it expects an attacker who knows the first: besides the secret
