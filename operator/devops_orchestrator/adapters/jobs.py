@@ -91,6 +91,7 @@ def list_job_events(namespace: str, job_name: str, reason: str) -> list[dict[str
 
 
 def list_job_pods(namespace: str, job_name: str) -> list[dict[str, Any]]:
+    """The pods of the Job (every attempt's pod; the Job controller's label)."""
     api = client.CoreV1Api(api_client())
     selector = f"batch.kubernetes.io/job-name={job_name}"
     return list_items("pods", api.list_namespaced_pod, namespace, selector)
@@ -118,13 +119,7 @@ def read_pod_failures(
 def read_job_log_tail(namespace: str, job_name: str, lines: int = 5) -> str:
     """The last lines the newest pod of the Job wrote ('' when there is none to read)."""
     api = client.CoreV1Api(api_client())
-    body = call(
-        f"list pods of job {namespace}/{job_name}",
-        api.list_namespaced_pod,
-        namespace,
-        label_selector=f"batch.kubernetes.io/job-name={job_name}",
-    )
-    pods: list[dict[str, Any]] = body.get("items", []) if body else []
+    pods = list_job_pods(namespace, job_name)
     if not pods:
         return ""
     newest = max(pods, key=lambda p: p.get("metadata", {}).get("creationTimestamp", ""))

@@ -17,7 +17,8 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from devops_orchestrator.adapters.errors import RetryableError
-from devops_orchestrator.adapters.kube import api_client, list_items, map_api_exception
+from devops_orchestrator.adapters.jobs import list_job_pods
+from devops_orchestrator.adapters.kube import api_client, map_api_exception
 from devops_orchestrator.config import KUBE_OUTAGE_DELAY_SECONDS
 
 CHUNK_BYTES = 64 * 1024
@@ -56,10 +57,7 @@ def _api() -> client.CoreV1Api:
 
 def find_running_pod(namespace: str, job_name: str) -> str | None:
     """The name of the Job's newest running pod, if any."""
-    core = client.CoreV1Api(api_client())
-    pods = list_items(
-        "pods", core.list_namespaced_pod, namespace, f"batch.kubernetes.io/job-name={job_name}"
-    )
+    pods = list_job_pods(namespace, job_name)
     running = [p for p in pods if (p.get("status") or {}).get("phase") == "Running"]
     if not running:
         return None

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from devops_orchestrator.adapters import kube
 from devops_orchestrator.adapters.errors import RetryableError
+from devops_orchestrator.adapters.jobs import list_job_pods
 from devops_orchestrator.constants import (
     ERROR_DATA_KEY,
     KIND,
@@ -234,12 +235,7 @@ def _store(namespace: str, body: dict[str, Any]) -> None:
 def read_frame(namespace: str, job: Mapping[str, Any]) -> ResultFrame:
     """The frame that ends the log of the Job's terminated worker pod."""
     job_name = str(_meta(job).get("name", ""))
-    pods = kube.list_items(
-        "pods",
-        _core().list_namespaced_pod,
-        namespace,
-        f"batch.kubernetes.io/job-name={job_name}",
-    )
+    pods = list_job_pods(namespace, job_name)
     finished = [(p, worker_exit_code(p)) for p in pods]
     finished = [(p, code) for p, code in finished if code is not None]
     if not finished:
