@@ -15,7 +15,9 @@ from typing import Any
 
 from kubernetes import client as k8s
 
+from bench.stack import Stack
 from devcluster.kubeconfig import build_kubeconfig, token_user, write_kubeconfig
+from devcluster.state import ClusterPaths
 
 SERVICE_ACCOUNT = "devops-orchestrator-bench"
 FLOW_SCHEMA = "bench-operator"
@@ -122,3 +124,15 @@ def create_operator_identity(
     made: Any = core.create_namespaced_service_account_token(SERVICE_ACCOUNT, namespace, request)  # type: ignore[arg-type]
     write_kubeconfig(out, build_kubeconfig(server, ca, token_user(str(made.status.token))))
     return out
+
+
+def use_operator_identity(stack: Stack) -> Path:
+    """The operator of `stack` runs as its own identity from its next start on."""
+    stack.operator_kubeconfig = create_operator_identity(
+        stack.kube(),
+        stack.namespace,
+        stack.kube().configuration.host,
+        ClusterPaths(stack.state_dir.resolve()).cert("ca"),
+        stack.dir / "operator.kubeconfig",
+    )
+    return stack.operator_kubeconfig

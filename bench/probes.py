@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import platform
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,17 +12,7 @@ from typing import Any
 import redis
 from kubernetes import client as k8s
 
-from bench.promtext import sum_counter
-
 _TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def parse_request_totals(text: str) -> Counter[str]:
-    """`apiserver_request_total` summed per resource (pure: Prometheus text in)."""
-    totals: Counter[str] = Counter()
-    for (resource,), n in sum_counter(text, "apiserver_request_total", ("resource",)).items():
-        totals[resource or "(none)"] += n
-    return totals
 
 
 def apiserver_metrics(api: k8s.ApiClient) -> str:
@@ -34,10 +23,6 @@ def apiserver_metrics(api: k8s.ApiClient) -> str:
     response: Any = api.call_api(method, url, header_params=headers)
     response.read()
     return str(response.data.decode())
-
-
-def apiserver_requests(api: k8s.ApiClient) -> Counter[str]:
-    return parse_request_totals(apiserver_metrics(api))
 
 
 def parse_machine_cpu(text: str) -> tuple[int, int]:

@@ -17,6 +17,51 @@ def format_summary(
     return f"{value} [{low}-{high}, n={summary['n']}]"
 
 
+def render_request_split(costs: dict[str, Any]) -> list[str]:
+    """Requests per task by client, by verb and resource, and the operator's by verb and
+    resource: the tables of a `bench.api_costs.build_costs` result (pure)."""
+    flows = costs.get("api_requests_per_task_by_flow_schema") or {}
+    verbs = costs.get("api_requests_per_task_by_verb_resource") or {}
+    ours = costs.get("operator_api_requests_per_task_by_verb_resource") or {}
+    lines = [
+        "| client (FlowSchema) | requests/task |",
+        "|---|---|",
+        *(f"| {k} | {v:.1f} |" for k, v in flows.items()),
+        "",
+        "| verb resource (all clients) | requests/task |",
+        "|---|---|",
+        *(f"| {k} | {v:.1f} |" for k, v in verbs.items()),
+    ]
+    if ours:
+        lines += [
+            "",
+            "| verb resource (the operator) | requests/task |",
+            "|---|---|",
+            *(f"| {k} | {v:.1f} |" for k, v in ours.items()),
+        ]
+    return lines
+
+
+def _request_sections(one: dict[str, Any], three: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    for title, costs in (("one-worker task", one), ("three-worker task", three)):
+        if not costs:
+            continue
+        lines += [
+            "",
+            f"## Where the API requests of a {title} go",
+            "",
+            f"Net of the idle background; the operator (its own identity, FlowSchema "
+            f"`bench-operator`) made {costs.get('operator_api_requests_per_task', 0):.1f} of "
+            f"{costs.get('all_api_requests_per_task', 0):.1f}. Node agent, workers' pods and "
+            "the harness share the admin identity (`exempt`); `kube-system-service-accounts` "
+            "are the controllers.",
+            "",
+            *render_request_split(costs),
+        ]
+    return lines
+
+
 def render_markdown(results: dict[str, Any]) -> str:
     floor = results.get("floor", {}).get("seconds", {})
     lat = results.get("latency", {})
@@ -149,6 +194,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         f"Throughput outcomes: {first.get('completed', '?')} completed, "
         f"{first.get('failed', '?')} failed; Jobs created for the finished tasks: "
         f"{mem.get('jobs_created_for_finished_tasks', '?')}.",
+        *_request_sections(lat.get("api_breakdown") or {}, first.get("api_breakdown") or {}),
         "",
     ]
     return "\n".join(lines)

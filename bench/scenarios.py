@@ -17,6 +17,15 @@ import redis
 from kubernetes import client as k8s
 
 from bench import probes
+from bench.api_costs import (
+    Snapshot,
+    build_costs,
+    idle_per_second,
+    net_of_idle,
+    snapshot,
+    summarize_breakdowns,
+)
+from bench.identity import FLOW_SCHEMA
 from bench.stack import Stack, wait_until
 from bench.stats import summarize
 from bench.watcher import GROUP, PLURAL, VERSION, Watcher
@@ -62,16 +71,17 @@ class Counters:
     redis: int
     cpu: float
     at: float
+    split: Snapshot  # the same read of the API server's metrics, by client and verb
 
 
 def read_counters(stack: Stack, r: redis.Redis) -> Counters:
-    api = sum(probes.apiserver_requests(stack.kube()).values())
+    split = snapshot(stack)
     return Counters(
-        api, probes.redis_commands(r), probes.cpu_seconds(stack.operator_pid), time.monotonic()
+        sum(split.by_verb.values()), probes.redis_commands(r), split.operator_cpu, split.at, split
     )
 
 
-def idle_rates(stack: Stack, r: redis.Redis, seconds: float) -> dict[str, float]:
+def idle_rates(stack: Stack, r: redis.Redis, seconds: float) -> dict[str, Any]:
     """Per-second background: control plane, node agent, operator loops, heartbeats."""
     before = read_counters(stack, r)
     time.sleep(seconds)
@@ -81,11 +91,12 @@ def idle_rates(stack: Stack, r: redis.Redis, seconds: float) -> dict[str, float]
         "api_requests_per_s": (after.api - before.api - 1) / span,
         "redis_commands_per_s": (after.redis - before.redis - 1) / span,
         "operator_cpu_per_s": (after.cpu - before.cpu) / span,
+        "api_split_per_s": idle_per_second(before.split, after.split, FLOW_SCHEMA),
     }
 
 
 def per_task_cost(
-    before: Counters, after: Counters, tasks: int, idle: dict[str, float], own_redis: int
+    before: Counters, after: Counters, tasks: int, idle: dict[str, Any], own_redis: int
 ) -> dict[str, float]:
     """Deltas per task, gross and net of the idle background over the same span; our own
     probes (one /metrics GET, one INFO per read) and producer commands are taken out."""
@@ -175,7 +186,7 @@ def wait_final(
 
 
 def latency(
-    stack: Stack, watcher: Watcher, runs: int, batch_size: int, idle: dict[str, float]
+    stack: Stack, watcher: Watcher, runs: int, batch_size: int, idle: dict[str, Any]
 ) -> dict[str, Any]:
     """One-worker tasks (the real generator worker, empty workspace), one at a time:
     LPUSH -> final results:{id}; LPUSH -> DevOpsTask seen; cost per batch of runs."""
@@ -184,6 +195,7 @@ def latency(
     pickups: list[float] = []
     costs: list[dict[str, float]] = []
     statuses: list[str] = []
+    breakdowns: list[dict[str, Any]] = []
     with channel(r, "results:*") as pubsub:
         before = read_counters(stack, r)
         for i in range(runs):
@@ -205,6 +217,8 @@ def latency(
                 after = read_counters(stack, r)
                 own = batch_size * 5  # MULTI, HSET, LPUSH, PUBLISH, EXEC per task
                 costs.append(per_task_cost(before, after, batch_size, idle, own))
+                split = build_costs(before.split, after.split, batch_size, FLOW_SCHEMA)
+                breakdowns.append(net_of_idle(split, idle["api_split_per_s"]))
                 before = read_counters(stack, r)
     return {
         "runs": totals,
@@ -214,13 +228,14 @@ def latency(
         "statuses": statuses,
         "cost_batches": costs,
         "cost": {k: summarize([c[k] for c in costs]) for k in (costs[0] if costs else {})},
+        "api_breakdown": summarize_breakdowns(breakdowns),
     }
 
 
 # --- throughput ---------------------------------------------------------------------------
 
 
-def throughput(stack: Stack, tasks: int, sleep: float, idle: dict[str, float]) -> dict[str, Any]:
+def throughput(stack: Stack, tasks: int, sleep: float, idle: dict[str, Any]) -> dict[str, Any]:
     """`tasks` three-worker tasks pushed at once, each worker sleeping `sleep` seconds."""
     r = stack.redis()
     made = [
@@ -258,6 +273,9 @@ def throughput(stack: Stack, tasks: int, sleep: float, idle: dict[str, float]) -
         "failed": statuses.count("failed"),
         "operator_memory_kib": peak,
         "cost": per_task_cost(before, after, tasks, idle, 1 + tasks * 3 + 2),
+        "api_breakdown": net_of_idle(
+            build_costs(before.split, after.split, tasks, FLOW_SCHEMA), idle["api_split_per_s"]
+        ),
     }
 
 

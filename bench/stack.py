@@ -63,6 +63,8 @@ class Stack:
         self.operator_log = self.dir / "operator.log"
         self.health_port = free_port()
         self.kubeconfig = Path()
+        # The operator's own identity (`bench.identity`), once made; else it runs as admin.
+        self.operator_kubeconfig: Path | None = None
         self.bins = Path()
         self.api: k8s.ApiClient | None = None
         self.operator_env: dict[str, str] = {}
@@ -110,7 +112,8 @@ class Stack:
         kubeconfig: Path | None = None,
         extra_env: dict[str, str] | None = None,
     ) -> None:
-        """The operator on `self.namespace`, as admin unless `kubeconfig` says otherwise."""
+        """The operator on `self.namespace`, as `kubeconfig`, else as its own identity when
+        made, else as admin."""
         env = {
             k: v
             for k, v in os.environ.items()
@@ -118,7 +121,7 @@ class Stack:
         }
         env.update(
             {
-                "KUBECONFIG": str(kubeconfig or self.kubeconfig),
+                "KUBECONFIG": str(kubeconfig or self.operator_kubeconfig or self.kubeconfig),
                 "PYTHONUNBUFFERED": "1",
                 "DEVOPS_HEALTH_PORT": str(self.health_port),
                 "DEVOPS_METRICS_PORT": "0",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bench.report import format_summary
+from bench.report import format_summary, render_request_split
 from bench.stats import summarize
 
 MIB = 1 / 1024
@@ -146,28 +146,11 @@ def _goal_rows(results: dict[str, Any]) -> list[str]:
 
 def _breakdown(burst: dict[str, Any]) -> list[str]:
     first = (burst.get("repeats") or [{}])[0]
-    flows = first.get("api_requests_per_task_by_flow_schema") or {}
-    verbs = first.get("api_requests_per_task_by_verb_resource") or {}
-    ours = first.get("operator_api_requests_per_task_by_verb_resource") or {}
-    lines = [
+    return [
         f"Per task of the {burst['tasks']} x cap {burst['cap']} burst (first repeat):",
         "",
-        "| client (FlowSchema) | requests/task |",
-        "|---|---|",
-        *(f"| {k} | {v:.1f} |" for k, v in flows.items()),
-        "",
-        "| verb resource (all clients) | requests/task |",
-        "|---|---|",
-        *(f"| {k} | {v:.1f} |" for k, v in verbs.items()),
+        *render_request_split(first),
     ]
-    if ours:
-        lines += [
-            "",
-            "| verb resource (the operator) | requests/task |",
-            "|---|---|",
-            *(f"| {k} | {v:.1f} |" for k, v in ours.items()),
-        ]
-    return lines
 
 
 def _profile(profile: dict[str, Any]) -> list[str]:

@@ -79,13 +79,7 @@ def start_simulated_cluster(stack: Stack, worker_seconds: float) -> tuple[kwok.K
 
     wait_until("the KWOK node Ready", node_ready, 120)
     stack.start_redis()
-    kubeconfig = identity.create_operator_identity(
-        stack.kube(),
-        stack.namespace,
-        stack.kube().configuration.host,
-        ClusterPaths(stack.state_dir.resolve()).cert("ca"),
-        stack.dir / "operator.kubeconfig",
-    )
+    kubeconfig = identity.use_operator_identity(stack)
     return sim, kubeconfig, started
 
 

@@ -11,15 +11,14 @@ import os
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kubernetes import client as k8s
 
 from bench import probes, profile
+from bench.api_costs import build_costs, snapshot
 from bench.fake_results import count_simulated
-from bench.promtext import sum_counter
 from bench.scale.overhead import TaskTiming, build_overheads
 from bench.scenarios import (
     THREE_WORKERS,
@@ -35,72 +34,6 @@ from bench.scenarios import (
 from bench.stack import WORKER_MANIFESTS, Stack
 from bench.watcher import GROUP, PLURAL, VERSION, Watcher
 from devops_orchestrator.core.task_mapping import build_task_name
-
-FLOW_METRIC = "apiserver_flowcontrol_dispatched_requests_total"
-
-
-@dataclass
-class Snapshot:
-    at: float
-    operator_cpu: float
-    by_flow: Counter[tuple[str, ...]]
-    by_verb: Counter[tuple[str, ...]]
-    machine_busy: int
-    machine_total: int
-
-
-def snapshot(stack: Stack) -> Snapshot:
-    text = probes.apiserver_metrics(stack.kube())
-    busy, total = probes.machine_cpu()
-    return Snapshot(
-        at=time.monotonic(),
-        operator_cpu=probes.cpu_seconds(stack.operator_pid),
-        by_flow=sum_counter(text, FLOW_METRIC, ("flow_schema",)),
-        by_verb=sum_counter(text, "apiserver_request_total", ("verb", "resource")),
-        machine_busy=busy,
-        machine_total=total,
-    )
-
-
-def build_costs(
-    before: Snapshot, after: Snapshot, tasks: int, operator_flow: str
-) -> dict[str, Any]:
-    """Per-task costs between two snapshots (pure). Our own /metrics read is one
-    request of the `exempt` schema and is taken out."""
-    counted = after.by_flow - before.by_flow
-    # The operator's schemas by verb and resource, folded into one client for the totals.
-    flows: Counter[tuple[str, ...]] = Counter()
-    for (name, *_), v in counted.items():
-        flows[(operator_flow if name.startswith(operator_flow) else name,)] += v
-    flows[("exempt",)] = max(0, flows[("exempt",)] - 1)
-    verbs = after.by_verb - before.by_verb
-    span = after.at - before.at
-    cpu = after.operator_cpu - before.operator_cpu
-    busy = (after.machine_busy - before.machine_busy) / max(
-        1, after.machine_total - before.machine_total
-    )
-    return {
-        "span_s": span,
-        "operator_cpu_s_per_task": cpu / tasks,
-        "operator_cpu_share": cpu / span / (os.cpu_count() or 1) if span > 0 else 0.0,
-        "machine_cpu_busy": busy,
-        "operator_api_requests_per_task": flows[(operator_flow,)] / tasks,
-        # The counted schemas' names: <operator_flow>-<verb>-<resource>.
-        "operator_api_requests_per_task_by_verb_resource": {
-            name[len(operator_flow) + 1 :].replace("-", " ", 1): v / tasks
-            for (name, *_), v in sorted(counted.items(), key=lambda kv: -kv[1])
-            if v and name.startswith(operator_flow + "-")
-        },
-        "all_api_requests_per_task": sum(flows.values()) / tasks,
-        "api_requests_per_task_by_flow_schema": {
-            k[0]: v / tasks for k, v in sorted(flows.items(), key=lambda kv: -kv[1]) if v
-        },
-        "api_requests_per_task_by_verb_resource": {
-            f"{k[0]} {k[1]}": v / tasks
-            for k, v in sorted(verbs.items(), key=lambda kv: -kv[1])[:15]
-            if v
-        },
-    }
 
 
 def prepare_namespace(stack: Stack, namespace: str) -> None:

@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 from bench.fake_results import CRI_PREFIX, build_worker_log, count_simulated
-from bench.probes import parse_machine_cpu, parse_request_totals
+from bench.probes import parse_machine_cpu
 from bench.promtext import parse_labels, sum_counter
 from bench.scale.overhead import TaskTiming, build_overheads
 from bench.scale.report import render_markdown, summarize_repeats
@@ -37,10 +37,6 @@ def test_sum_counter_groups_by_the_labels_asked_for() -> None:
     assert flows == {("bench-operator",): 123, ("exempt",): 7}
     verbs = sum_counter(METRICS, "apiserver_request_total", ("verb", "resource"))
     assert verbs == {("LIST", "jobs"): 4, ("POST", "jobs"): 3, ("GET", ""): 2}
-
-
-def test_request_totals_per_resource_keep_the_unnamed_apart() -> None:
-    assert parse_request_totals(METRICS) == {"jobs": 7, "(none)": 2}
 
 
 def test_label_values_may_hold_commas_quotes_and_braces() -> None:
