@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from devcluster.fieldpath import metadata_field_value
 from devcluster.pod_setup_error import PodSetupError
 from devcluster.pod_status import HOST_IP, POD_IP
 
@@ -46,11 +47,10 @@ def config_data(obj: dict[str, Any], secret: bool) -> dict[str, bytes]:
 
 
 def field_value(pod: dict[str, Any], path: str) -> str:
-    meta, spec = pod["metadata"], pod["spec"]
-    simple = {
-        "metadata.name": meta.get("name", ""),
-        "metadata.namespace": meta.get("namespace", ""),
-        "metadata.uid": meta.get("uid", ""),
+    """An env fieldRef: the pod's metadata (devcluster.fieldpath) or one of the values
+    only the kubelet knows at run time."""
+    spec = pod["spec"]
+    runtime = {
         "spec.nodeName": spec.get("nodeName", ""),
         "spec.serviceAccountName": spec.get("serviceAccountName", ""),
         "status.hostIP": HOST_IP,
@@ -58,15 +58,9 @@ def field_value(pod: dict[str, Any], path: str) -> str:
         "status.podIP": POD_IP,
         "status.podIPs": POD_IP,
     }
-    if path in simple:
-        return str(simple[path])
-    m = re.fullmatch(r"metadata\.(labels|annotations)(?:\['(.+)'\])?", path)
-    if m:
-        values: dict[str, str] = meta.get(m.group(1)) or {}
-        if m.group(2) is not None:
-            return values.get(m.group(2), "")
-        return "\n".join(f'{k}="{v}"' for k, v in sorted(values.items()))
-    raise PodSetupError("CreateContainerConfigError", f"unsupported fieldRef {path!r}")
+    if path in runtime:
+        return str(runtime[path])
+    return metadata_field_value(pod, path)
 
 
 _SUFFIX = {

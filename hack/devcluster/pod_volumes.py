@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devcluster.pod_env import Fetch, config_data, field_value
+from devcluster.fieldpath import metadata_field_value
+from devcluster.pod_env import Fetch, config_data, resource_value
 from devcluster.pod_setup_error import PodSetupError
 
 TokenRequester = Callable[[str, int, list[str]], str]  # (serviceAccount, seconds, audiences)
@@ -59,9 +60,11 @@ def _chown(path: Path, owner: tuple[int, int] | None) -> None:
 
 
 def _write(directory: Path, relative: str, data: bytes, mode: int) -> None:
-    target = directory / relative
-    if ".." in Path(relative).parts:
+    # The API server refuses these paths; a node agent that trusted it would write
+    # anywhere the path leads (an absolute path replaces `directory` when joined).
+    if not relative or Path(relative).is_absolute() or ".." in Path(relative).parts:
         raise PodSetupError("InvalidVolume", f"path {relative!r} escapes the volume")
+    target = directory / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     target.chmod(mode)
@@ -97,11 +100,28 @@ def _project_keys(target: Path, data: dict[str, bytes], ref: dict[str, Any], mod
         _write(target, item["path"], data[item["key"]], item.get("mode", mode))
 
 
+def _downward_value(ctx: VolumeContext, item: dict[str, Any]) -> str:
+    """One downwardAPI item's content: a fieldRef to the pod's own metadata, or a
+    resourceFieldRef to a named container's resources (the kubelet's two kinds)."""
+    if "fieldRef" in item and "resourceFieldRef" not in item:
+        return metadata_field_value(ctx.pod, item["fieldRef"]["fieldPath"])
+    if "resourceFieldRef" in item and "fieldRef" not in item:
+        ref = item["resourceFieldRef"]
+        containers = ctx.pod["spec"].get("containers") or []
+        container = next((c for c in containers if c["name"] == ref.get("containerName")), None)
+        if container is None:
+            raise PodSetupError(
+                "InvalidVolume", f"resourceFieldRef: no container {ref.get('containerName')!r}"
+            )
+        return resource_value(container, ref)
+    raise PodSetupError(
+        "InvalidVolume", f"downwardAPI item {item.get('path')!r}: one of fieldRef, resourceFieldRef"
+    )
+
+
 def _downward(ctx: VolumeContext, target: Path, items: list[dict[str, Any]], mode: int) -> None:
     for item in items:
-        if "fieldRef" not in item:
-            raise PodSetupError("InvalidVolume", "downwardAPI supports fieldRef items only")
-        value = field_value(ctx.pod, item["fieldRef"]["fieldPath"])
+        value = _downward_value(ctx, item)
         _write(target, item["path"], value.encode(), item.get("mode", mode))
 
 

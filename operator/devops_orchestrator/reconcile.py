@@ -26,13 +26,14 @@ from typing import Any, cast
 import kopf
 
 from devops_orchestrator import metrics
-from devops_orchestrator.adapters import git_credentials, jobs, kube, results, tasks
+from devops_orchestrator.adapters import git_credentials, jobs, results, tasks
 from devops_orchestrator.adapters.errors import PermanentError, RetryableError
 from devops_orchestrator.adapters.results import StoredResults
 from devops_orchestrator.config import RECONCILE_CONFLICT_REPEATS, get_settings
+from devops_orchestrator.core.briefing_file import build_briefing_refusal
 from devops_orchestrator.core.decide import decide
 from devops_orchestrator.core.decision import Decision, InvalidSpec, JobToCreate, Observation
-from devops_orchestrator.core.jobs import JobConfig, render_briefing_configmap, render_job
+from devops_orchestrator.core.jobs import JobConfig, render_job
 from devops_orchestrator.core.observe import build_observation
 from devops_orchestrator.core.pass_event import build_pass_event
 from devops_orchestrator.core.pod_creation import (
@@ -229,9 +230,10 @@ def _create_workers(
     watched: WatchedTasks | None,
     now: datetime,
 ) -> tuple[list[str], list[dict[str, Any]]]:
-    """Create each worker's briefing ConfigMap and Job. Returns the Jobs this call
-    created, and for each worker whose create the API server refused, its Job marked
-    failed with the reason (it does not exist; the decision must see it failed)."""
+    """Create each worker's Job (it carries the briefing: core.briefing_file). Returns
+    the Jobs this call created, and for each worker whose Job cannot be made (the API
+    server refused the create, or its briefing is too big to carry) its Job marked failed
+    with the reason (it does not exist; the decision must see it failed)."""
     created: list[str] = []
     refused: list[dict[str, Any]] = []
     for job in create:
@@ -243,14 +245,14 @@ def _create_workers(
             config=job_config,
             git_credentials_refused=git_credentials.refusal(namespace, job.briefing),
         )
-        briefing = render_briefing_configmap(job, task_name=name, task_uid=uid, namespace=namespace)
-        what = "briefing ConfigMap"
+        too_big = build_briefing_refusal(manifest)
+        if too_big is not None:  # the API server would refuse it: say why, no retry
+            refused.append(mark_failed(manifest, too_big, now))
+            continue
         try:
-            kube.ensure_configmap(namespace, briefing)  # before the Job: its pod mounts it
-            what = "Job"
             fresh = jobs.ensure_job(namespace, manifest)
         except PermanentError as exc:
-            reason = explain_refused_create(exc.status, what, namespace=namespace)
+            reason = explain_refused_create(exc.status, "Job", namespace=namespace)
             if reason is None:
                 raise
             refused.append(mark_failed(manifest, reason, now))

@@ -3,6 +3,7 @@ restart policies, deadlines, and clear failures for what it cannot run."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -115,6 +116,52 @@ spec:
         "secret-ro 30",  # EROFS
         "host volumes",
     ]
+
+
+def test_a_downward_api_volume_holds_an_annotation_byte_for_byte(
+    cluster: Cluster, kube: k8s.ApiClient, namespace: str
+) -> None:
+    """How a worker gets its briefing: the pod's annotation, through the API server and
+    the node agent, into a read-only file, exact and uninterpreted."""
+    value = json.dumps({"text": 'a\nb "q" $(HOME) {{x}} \\ é 😀 \u2028 \u0000'}, ensure_ascii=False)
+    script = """
+import hashlib, os
+path = "/var/run/info/briefing.json"
+print(hashlib.sha256(open(path, "rb").read()).hexdigest(), oct(os.stat(path).st_mode & 0o777))
+"""
+    field = {"fieldPath": "metadata.annotations['devops.agentnet.dev/briefing']"}
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "downward", "annotations": {"devops.agentnet.dev/briefing": value}},
+        "spec": {
+            "restartPolicy": "Never",
+            "securityContext": {"runAsUser": 10001, "fsGroup": 10001},
+            "volumes": [
+                {
+                    "name": "info",
+                    "downwardAPI": {
+                        "items": [{"path": "briefing.json", "fieldRef": field}],
+                        "defaultMode": 0o444,
+                    },
+                }
+            ],
+            "containers": [
+                {
+                    "name": "main",
+                    "image": "python",
+                    "command": ["python", "-c", script],
+                    "volumeMounts": [
+                        {"name": "info", "mountPath": "/var/run/info", "readOnly": True}
+                    ],
+                }
+            ],
+        },
+    }
+    done = run_pod(cluster, kube, namespace, "downward", json.dumps(pod))
+    log = cluster.pod_log(namespace, "downward")
+    assert done["status"]["phase"] == "Succeeded", log
+    assert log.split() == [hashlib.sha256(value.encode()).hexdigest(), "0o444"]
 
 
 def test_on_failure_restarts_until_success(

@@ -188,8 +188,8 @@ def test_redis_task_completes_and_is_published(deployed: Deployed) -> None:
 
 
 def test_a_namespace_without_manifests_worker_fails_fast(deployed: Deployed) -> None:
-    """The operator may create a worker's briefing ConfigMap only where manifests/worker
-    bound its Role: elsewhere the refusal fails the task at once, saying what to apply
+    """The operator may create a worker's Job only where manifests/worker bound its
+    Role: elsewhere the refusal fails the task at once, saying what to apply
     (no kopf retry loop, no silent Running)."""
     namespace = f"no-worker-{uuid.uuid4().hex[:8]}"
     name = "no-worker-grant"

@@ -34,7 +34,7 @@ OPERATOR_RULES = {
     (c.GROUP, "devopstasks"): {"get", "list", "watch", "create", "patch", "update", "delete"},
     (c.GROUP, "devopstasks/status"): {"get", "patch", "update"},
     (c.GROUP, "devopstasks/finalizers"): {"update"},
-    ("batch", "jobs"): {"get", "list", "watch", "create", "delete"},
+    ("batch", "jobs"): {"get", "list", "watch", "delete"},
     ("", "pods"): {"get", "list", "watch"},
     ("", "events"): {"create", "patch", "list"},
     ("events.k8s.io", "events"): {"create", "patch"},
@@ -130,6 +130,7 @@ def test_workers_hold_no_rights_and_the_operator_acts_in_task_namespaces_only(
         "devops-orchestrator-tasks",
     }
     assert _rules(find(objects, "ClusterRole", "devops-orchestrator-tasks")) == {
+        ("batch", "jobs"): {"create"},  # worker Jobs run only where manifests/worker is
         ("", "pods/log"): {"get"},
         ("", "configmaps"): {"get", "list", "create", "update"},
         ("", "secrets"): {"get"},

@@ -11,11 +11,15 @@ from typing import Any
 import pytest
 from kubernetes import client
 
+from devops_orchestrator import constants as c
 from devops_orchestrator.adapters import jobs, kube, tasks
 from devops_orchestrator.adapters.errors import RetryableError
 from devops_orchestrator.config import Settings
-from devops_orchestrator.core.jobs import build_job_config
+from devops_orchestrator.core.briefing_file import ANNOTATIONS_LIMIT_BYTES, MAX_BRIEFING_BYTES
+from devops_orchestrator.core.decision import JobToCreate
+from devops_orchestrator.core.jobs import build_job_config, render_job
 from devops_orchestrator.definitions import load_definitions
+from devops_orchestrator.models import Briefing
 from devops_orchestrator.reconcile import run_pass
 from devops_orchestrator.result_cache import ResultCache
 from devops_orchestrator.watched import WatchedTasks
@@ -69,8 +73,9 @@ def test_a_pass_takes_the_task_and_its_jobs_from_the_watches(
 
     first = _pass(ns, "seen", watched=watched, cache=results)
     assert first.created == ("seen-docker-1",) and first.status_written
-    # No read of the task, no list of its Jobs or results: create, create, one write.
-    assert [method for method, _ in counted.requests] == ["POST", "POST", "PATCH"]
+    # No read of the task, no list of its Jobs or results: the Job (it carries the
+    # briefing), one status write.
+    assert [method for method, _ in counted.requests] == ["POST", "PATCH"]
 
     counted.requests.clear()
     second = _pass(ns, "seen", watched=watched, cache=results)
@@ -149,3 +154,48 @@ def test_a_stale_status_write_is_a_retryable_conflict(pass_tasks: Tasks) -> None
 def test_an_unknown_task_is_gone_not_an_error(pass_tasks: Tasks) -> None:
     outcome = _pass(pass_tasks.namespace, "never-created")
     assert outcome.task is None and outcome.decision is None
+
+
+def test_a_task_whose_briefing_no_job_can_carry_fails_with_the_reason(pass_tasks: Tasks) -> None:
+    """The CRD lets a kubectl task hold 50 requirements of 2,000 characters (400 KB of
+    emoji); its briefing fits in no pod's annotations. The worker fails at once, saying
+    why, with nothing created and nothing retried."""
+    ns = pass_tasks.namespace
+    requirements = ["\N{GRINNING FACE}" * 2000] * 50
+    pass_tasks.create("huge", description="Containerize the app", requirements=requirements)
+    outcome = _pass(ns, "huge")
+    assert outcome.created == () and outcome.status_written
+    status = pass_tasks.status("huge")
+    assert status["phase"] == "Failed", status
+    assert "worker pods cannot be created: the worker's briefing is" in status["message"]
+    assert "shorten the task's description, requirements or context" in status["message"]
+    (worker,) = status["workers"]
+    assert (worker["phase"], worker["attempts"]) == ("Failed", 1)
+    assert pass_tasks.jobs("huge") == []
+    assert pass_tasks.get("huge")["spec"]["requirements"] == requirements  # nothing lost
+
+
+def test_the_api_server_takes_a_briefing_at_the_bound_and_refuses_past_its_limit(
+    pass_tasks: Tasks,
+) -> None:
+    """The bound is the API server's own: a Job whose pod template carries a briefing of
+    MAX_BRIEFING_BYTES is valid, one past the 256 KiB of annotations is not (dry runs)."""
+    ns = pass_tasks.namespace
+    briefing = Briefing(task_name="bound", namespace=ns, worker="docker-worker", description="d")
+    job = JobToCreate("docker-worker", 1, "bound-docker-1", briefing, deadline_seconds=60)
+    manifest = render_job(
+        job, task_name="bound", task_uid="0", namespace=ns, config=build_job_config(Settings())
+    )
+    manifest["metadata"].pop("ownerReferences")
+    annotations = manifest["spec"]["template"]["metadata"]["annotations"]
+    batch = client.BatchV1Api(pass_tasks.api)
+    annotations[c.ANNOTATION_BRIEFING] = "\N{LATIN SMALL LETTER E WITH ACUTE}" * (
+        MAX_BRIEFING_BYTES // 2
+    )
+    batch.create_namespaced_job(ns, manifest, dry_run="All")
+    annotations[c.ANNOTATION_BRIEFING] = "x" * (
+        ANNOTATIONS_LIMIT_BYTES - len(c.ANNOTATION_BRIEFING) + 1
+    )
+    with pytest.raises(client.ApiException) as caught:
+        batch.create_namespaced_job(ns, manifest, dry_run="All")
+    assert caught.value.status == 422 and "262144 bytes" in str(caught.value.body)

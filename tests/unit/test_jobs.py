@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -17,7 +16,6 @@ from devops_orchestrator.core.jobs import (
     build_job_config,
     build_job_name,
     build_task_label_value,
-    render_briefing_configmap,
     render_job,
 )
 from devops_orchestrator.models import (
@@ -124,7 +122,17 @@ def test_render_job() -> None:
     volumes = {v["name"]: v for v in pod["volumes"]}
     assert volumes[mounts["/workspace"]]["emptyDir"] == {"sizeLimit": "2Gi"}
     assert volumes[mounts["/tmp"]]["emptyDir"] == {"sizeLimit": "512Mi"}
-    assert volumes[mounts["/var/run/devops/briefing"]]["configMap"]["name"] == "t-docker-2-briefing"
+    briefing = volumes[mounts["/var/run/devops/briefing"]]
+    assert briefing["downwardAPI"] == {
+        "items": [
+            {
+                "path": "briefing.json",
+                "fieldRef": {"fieldPath": "metadata.annotations['devops.agentnet.dev/briefing']"},
+            }
+        ],
+        "defaultMode": 0o444,
+    }
+    assert not any("configMap" in volume for volume in pod["volumes"])  # one create: the Job
 
 
 def test_workspace_volume_from_pvc() -> None:
@@ -211,21 +219,3 @@ def test_git_credentials_need_the_opt_in_label() -> None:
 def test_workers_get_no_service_account_token() -> None:
     pod = render_job(_job(), task_name="t", task_uid="u", namespace="ns", config=CONFIG)
     assert pod["spec"]["template"]["spec"]["automountServiceAccountToken"] is False
-
-
-def test_render_briefing_configmap() -> None:
-    """The briefing travels as a file: whatever its size, the container can start."""
-    job = _job()
-    big = job.briefing.model_copy(update={"context": {"blob": "x" * 200_000}})
-    job = JobToCreate(job.worker, job.attempt, job.job_name, big, job.deadline_seconds)
-    body = render_briefing_configmap(job, task_name="t", task_uid="uid-1", namespace="ns")
-    assert (body["metadata"]["name"], body["metadata"]["namespace"]) == (
-        "t-docker-2-briefing",
-        "ns",
-    )
-    assert body["metadata"]["labels"][c.LABEL_COMPONENT] == "briefing"
-    assert body["metadata"]["labels"][c.LABEL_TASK] == "t"
-    assert body["metadata"]["ownerReferences"][0]["uid"] == "uid-1"
-    assert Briefing.model_validate_json(body["data"]["briefing.json"]) == big
-    manifest = render_job(job, task_name="t", task_uid="uid-1", namespace="ns", config=CONFIG)
-    assert len(json.dumps(manifest)) < 16_000

@@ -108,7 +108,7 @@ def test_prompt_carries_task_and_earlier_stages() -> None:
     )  # fmt: skip
     assert briefing.prompt == prompt
     assert briefing.attempt == 2 and briefing.result_configmap == "t-ci-2-result"
-    # large worker-specific fields stay out of the briefing (it travels in one env var)
+    # large worker-specific fields stay out of the briefing (it rides in the worker's Job)
     assert "docker_config" not in (briefing.previous_results[D].model_extra or {})
     assert len(briefing.model_dump_json()) < 10_000
 

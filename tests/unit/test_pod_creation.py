@@ -125,12 +125,6 @@ def test_start_failure_from_a_waiting_container() -> None:
     [
         (
             403,
-            "briefing ConfigMap",
-            "worker pods cannot be created: the operator may not create the worker's"
-            " briefing ConfigMap in team-a (apply manifests/worker to this namespace)",
-        ),
-        (
-            403,
             "Job",
             "worker pods cannot be created: the operator may not create the worker's"
             " Job in team-a (apply manifests/worker to this namespace)",
@@ -138,7 +132,7 @@ def test_start_failure_from_a_waiting_container() -> None:
         (404, "Job", None),  # namespace gone: not a missing grant
         (422, "Job", None),  # an invalid manifest is our bug, not the namespace's
         (500, "Job", None),
-        (0, "briefing ConfigMap", None),
+        (0, "Job", None),
     ],
 )
 def test_refused_creates(status: int, what: str, expected: str | None) -> None:

@@ -117,21 +117,3 @@ def list_items(
 def list_configmaps(namespace: str, label_selector: str) -> list[dict[str, Any]]:
     api = client.CoreV1Api(api_client())
     return list_items("configmaps", api.list_namespaced_config_map, namespace, label_selector)
-
-
-def ensure_configmap(namespace: str, manifest: dict[str, Any]) -> bool:
-    """Create the ConfigMap unless it exists. True when this call created it."""
-    api = client.CoreV1Api(api_client())
-    name = manifest.get("metadata", {}).get("name", "?")
-    try:
-        send(
-            f"create configmap {namespace}/{name}",
-            api.create_namespaced_config_map,
-            namespace,
-            manifest,
-        )
-    except RetryableError as exc:
-        if exc.status == 409:
-            return False
-        raise
-    return True

@@ -21,7 +21,8 @@ _MAX_FILES_PASSED = 200
 _MAX_ISSUES_PASSED = 20
 _MAX_EXTRA_BYTES = 8 * 1024
 # Of a worker's own result fields only those its definition declares `downstream` reach
-# later stages (the briefing is a ConfigMap file, core.briefing_file: small keeps it cheap).
+# later stages (the briefing rides in the worker's Job, core.briefing_file: small keeps it
+# cheap, and it must stay under the pod's annotation limit).
 
 
 def build_prompt(
@@ -39,7 +40,9 @@ def build_prompt(
     if spec.requirements:
         lines += ["", "Requirements:", *(f"- {item}" for item in spec.requirements)]
     if spec.context:
-        context = json.dumps(spec.context, sort_keys=True, default=str)
+        # Characters as they are: \uXXXX escapes would triple a non-ASCII context's size
+        # in the briefing, and the model reads them no better.
+        context = json.dumps(spec.context, sort_keys=True, default=str, ensure_ascii=False)
         lines += ["", f"Context: {context}"]
     if previous_results:
         lines += ["", "Earlier stages already did this (build on it, do not redo it):"]

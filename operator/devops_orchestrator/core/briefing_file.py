@@ -1,51 +1,61 @@
-"""The briefing travels as a file: a ConfigMap per worker Job, mounted into its pod. Pure.
+"""The briefing travels in the worker's Job: an annotation of its pod template, which a
+downwardAPI volume projects into a read-only file. Pure.
 
-One environment variable is limited to 128 KiB by Linux, and a briefing carries the
-task's description, requirements, context and the earlier workers' results: a big but
-valid task would make the container impossible to start. A ConfigMap holds up to 1 MiB,
-far above what the queue's item limits let through. The worker finds the file through
-DEVOPS_BRIEFING_FILE."""
+One create per worker, and nothing beside the Job to clean up (an earlier version
+created a ConfigMap per worker; the Jobs it made still mount theirs, which the task owns
+and takes with it). Why not an environment variable: Linux limits one to 128 KiB, and
+the kubelet expands `$(NAME)` in a literal value, which hostile task text could use. The
+kubelet writes an annotation's value to the file byte for byte and interprets nothing:
+the worker reads the JSON the operator rendered (through DEVOPS_BRIEFING_FILE).
+
+The bound: the API server refuses a pod whose annotations exceed 256 KiB in all (keys
+and values, UTF-8 bytes). The briefing may take that minus a reserve for what admission
+webhooks add to pods (a service mesh's status, say); a briefing over it fails its worker
+with the reason (`build_briefing_refusal`) instead of a create the API server refuses."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from devops_orchestrator import constants as c
-from devops_orchestrator.core.decision import JobToCreate
-from devops_orchestrator.core.owners import build_task_owner_reference
+from devops_orchestrator.models import Briefing
 
 BRIEFING_DIR = "/var/run/devops/briefing"
 BRIEFING_KEY = "briefing.json"
 BRIEFING_FILE = f"{BRIEFING_DIR}/{BRIEFING_KEY}"
 BRIEFING_FILE_ENV = "DEVOPS_BRIEFING_FILE"
 VOLUME_NAME = "briefing"
+ANNOTATIONS_LIMIT_BYTES = 256 * 1024  # the API server's TotalAnnotationSizeLimitB
+ANNOTATIONS_RESERVE_BYTES = 16 * 1024  # left to annotations others add to the pod
+MAX_BRIEFING_BYTES = (
+    ANNOTATIONS_LIMIT_BYTES - ANNOTATIONS_RESERVE_BYTES - len(c.ANNOTATION_BRIEFING)
+)
 
 
-def build_briefing_configmap_name(job_name: str) -> str:
-    return f"{job_name}-briefing"
+def render_briefing_annotations(briefing: Briefing) -> dict[str, str]:
+    """The pod template's annotations: the briefing as JSON (one line; every control
+    character of the task's text escaped)."""
+    return {c.ANNOTATION_BRIEFING: briefing.model_dump_json()}
 
 
-def build_briefing_configmap(
-    job: JobToCreate, *, task_name: str, task_uid: str, namespace: str, labels: dict[str, str]
-) -> dict[str, Any]:
-    """The ConfigMap holding `job`'s briefing, with the Job's `labels` (component
-    `briefing`); owned by the task, so it goes with it."""
-    labels = {**labels, c.LABEL_COMPONENT: "briefing"}
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {
-            "name": build_briefing_configmap_name(job.job_name),
-            "namespace": namespace,
-            "labels": labels,
-            "ownerReferences": [build_task_owner_reference(task_name, task_uid)],
-        },
-        "data": {BRIEFING_KEY: job.briefing.model_dump_json()},
-    }
+def build_briefing_refusal(job: Mapping[str, Any]) -> str | None:
+    """Why the worker Job `job` (as rendered) cannot carry its briefing, or None."""
+    template = (job.get("spec") or {}).get("template") or {}
+    annotations = (template.get("metadata") or {}).get("annotations") or {}
+    size = len(str(annotations.get(c.ANNOTATION_BRIEFING, "")).encode())
+    if size <= MAX_BRIEFING_BYTES:
+        return None
+    return (
+        f"worker pods cannot be created: the worker's briefing is {size} bytes, over the"
+        f" {MAX_BRIEFING_BYTES} a worker pod can carry (Kubernetes limits a pod's"
+        " annotations to 256 KiB): shorten the task's description, requirements or context"
+    )
 
 
-def render_briefing_volume(job_name: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(volumeMount, volume) of the briefing file, read-only."""
+def render_briefing_volume() -> tuple[dict[str, Any], dict[str, Any]]:
+    """(volumeMount, volume) of the briefing file, read-only: the annotation's value."""
     mount = {"name": VOLUME_NAME, "mountPath": BRIEFING_DIR, "readOnly": True}
-    source = {"name": build_briefing_configmap_name(job_name), "defaultMode": 0o444}
-    return mount, {"name": VOLUME_NAME, "configMap": source}
+    field = {"fieldPath": f"metadata.annotations['{c.ANNOTATION_BRIEFING}']"}
+    source = {"items": [{"path": BRIEFING_KEY, "fieldRef": field}], "defaultMode": 0o444}
+    return mount, {"name": VOLUME_NAME, "downwardAPI": source}

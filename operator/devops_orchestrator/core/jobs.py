@@ -12,7 +12,7 @@ from devops_orchestrator.config import Settings
 from devops_orchestrator.core.briefing_file import (
     BRIEFING_FILE,
     BRIEFING_FILE_ENV,
-    build_briefing_configmap,
+    render_briefing_annotations,
     render_briefing_volume,
 )
 from devops_orchestrator.core.decision import JobToCreate
@@ -175,7 +175,8 @@ def render_job(
     """The batch/v1 Job manifest for one worker attempt.
 
     backoffLimit 0: a failed attempt is final for its Job; the reconciler retries with a
-    new Job, so every attempt stays visible."""
+    new Job, so every attempt stays visible. The pod template carries the briefing
+    (core.briefing_file): the Job is all a worker needs created."""
     labels = build_job_labels(task_name, job.worker, job.attempt)
     return {
         "apiVersion": "batch/v1",
@@ -191,7 +192,10 @@ def render_job(
             "activeDeadlineSeconds": max(1, job.deadline_seconds),
             "ttlSecondsAfterFinished": config.ttl_seconds,
             "template": {
-                "metadata": {"labels": dict(labels)},
+                "metadata": {
+                    "labels": dict(labels),
+                    "annotations": render_briefing_annotations(job.briefing),
+                },
                 "spec": _render_pod_spec(job, config, git_credentials_refused),
             },
         },
@@ -249,16 +253,6 @@ def _render_pod_spec(
     }
 
 
-def render_briefing_configmap(
-    job: JobToCreate, *, task_name: str, task_uid: str, namespace: str
-) -> dict[str, Any]:
-    """The ConfigMap the Job's pod reads its briefing from; created before the Job."""
-    labels = build_job_labels(task_name, job.worker, job.attempt)
-    return build_briefing_configmap(
-        job, task_name=task_name, task_uid=task_uid, namespace=namespace, labels=labels
-    )
-
-
 def _field_env(name: str, path: str) -> dict[str, Any]:
     return {"name": name, "valueFrom": {"fieldRef": {"fieldPath": path}}}
 
@@ -275,7 +269,7 @@ def _render_env(
     runs (never as files a tool could read): the API key only for an engine that may
     use it, the git credentials only for a git workspace that names them."""
     env: list[dict[str, Any]] = [
-        {"name": BRIEFING_FILE_ENV, "value": BRIEFING_FILE},  # see render_briefing_configmap
+        {"name": BRIEFING_FILE_ENV, "value": BRIEFING_FILE},  # core.briefing_file
         _field_env("POD_NAMESPACE", "metadata.namespace"),
         _field_env("POD_NAME", "metadata.name"),
         {"name": "HOME", "value": TMP_PATH},  # the root filesystem is read-only
@@ -306,7 +300,7 @@ def _render_volumes(job: JobToCreate) -> tuple[list[dict[str, Any]], list[dict[s
         workspace_volume = {"name": "workspace", "persistentVolumeClaim": claim}
         if spec.volume.sub_path:
             workspace_mount["subPath"] = spec.volume.sub_path
-    briefing_mount, briefing_volume = render_briefing_volume(job.job_name)
+    briefing_mount, briefing_volume = render_briefing_volume()
     mounts = [workspace_mount, {"name": "tmp", "mountPath": TMP_PATH}, briefing_mount]
     tmp_volume = {"name": "tmp", "emptyDir": {"sizeLimit": TMP_SIZE_LIMIT}}
     volumes = [workspace_volume, tmp_volume, briefing_volume]

@@ -130,10 +130,9 @@ FORBIDDEN = 403
 
 def explain_refused_create(status: int, what: str, *, namespace: str) -> str | None:
     """Why a worker cannot run when the API server answered HTTP `status` to the
-    operator's create of `what` (its briefing ConfigMap, its Job) in the task's
-    namespace; None when the answer is not a refusal. The operator's right to create
-    them there comes only from the RoleBinding manifests/worker installs, and retrying
-    cannot bring that about."""
+    operator's create of `what` (its Job) in the task's namespace; None when the
+    answer is not a refusal. The operator's right to create it there comes only from
+    the RoleBinding manifests/worker installs, and retrying cannot bring that about."""
     if status != FORBIDDEN:
         return None
     return _cut(

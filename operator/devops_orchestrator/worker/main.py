@@ -29,7 +29,7 @@ from devops_orchestrator.worker.secrets import seal_process, take_secrets
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 BRIEFING_ENV = "DEVOPS_BRIEFING"
-BRIEFING_FILE_ENV = "DEVOPS_BRIEFING_FILE"  # core.briefing_file: the mounted ConfigMap
+BRIEFING_FILE_ENV = "DEVOPS_BRIEFING_FILE"  # core.briefing_file: the Job's downwardAPI file
 
 
 class BriefingError(ValueError):
