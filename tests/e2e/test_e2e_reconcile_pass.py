@@ -168,7 +168,7 @@ def test_a_task_whose_briefing_no_job_can_carry_fails_with_the_reason(pass_tasks
     status = pass_tasks.status("huge")
     assert status["phase"] == "Failed", status
     assert "worker pods cannot be created: the worker's briefing is" in status["message"]
-    assert "shorten the task's description, requirements or context" in status["message"]
+    assert "requirements and context take" in status["message"]
     (worker,) = status["workers"]
     assert (worker["phase"], worker["attempts"]) == ("Failed", 1)
     assert pass_tasks.jobs("huge") == []

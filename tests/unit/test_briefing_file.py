@@ -113,11 +113,24 @@ def test_the_bound_counts_bytes_and_leaves_room_for_other_annotations() -> None:
     assert MAX_BRIEFING_BYTES + len(c.ANNOTATION_BRIEFING) <= ANNOTATIONS_LIMIT_BYTES - 16 * 1024
     assert build_briefing_refusal(_render(_padded(MAX_BRIEFING_BYTES))) is None
     refusal = build_briefing_refusal(_render(_padded(MAX_BRIEFING_BYTES + 1)))
+    task_bytes = _json_size(_padded(MAX_BRIEFING_BYTES + 1).description) + len("[]{}")
     assert refusal == (
         f"worker pods cannot be created: the worker's briefing is {MAX_BRIEFING_BYTES + 1}"
         f" bytes, over the {MAX_BRIEFING_BYTES} a worker pod can carry (Kubernetes limits a"
-        " pod's annotations to 256 KiB): shorten the task's description, requirements or context"
+        f" pod's annotations to 256 KiB): the task's description, requirements and context"
+        f" take {task_bytes} bytes of it (twice: also in the prompt): shorten them"
     )
+
+
+def test_results_handed_on_that_do_not_fit_are_named_as_the_cause() -> None:
+    """A hostile earlier worker can report issues of any length: its own task's next
+    worker fails, and the reason does not blame the task's text."""
+    flood = WorkerResult(summary="s", issues=[{"message": "x" * 20_000}] * 20)
+    briefing = _hostile_briefing(previous_results={"docker-worker": flood})
+    refusal = build_briefing_refusal(_render(briefing))
+    assert refusal is not None
+    handed_on = _json_size({"docker-worker": flood.model_dump(mode="json")})
+    assert refusal.endswith(f"the earlier workers' results take {handed_on} bytes of it")
 
 
 def _json_size(value: Any) -> int:
@@ -197,4 +210,7 @@ def test_a_kubectl_task_too_big_to_carry_is_refused_with_the_reason() -> None:
     )  # fmt: skip
     refusal = build_briefing_refusal(_render(briefing))
     assert refusal is not None and refusal.startswith("worker pods cannot be created: ")
-    assert "shorten the task's description, requirements or context" in refusal
+    assert refusal.endswith(
+        "the task's description, requirements and context take 400219"
+        " bytes of it (twice: also in the prompt): shorten them"
+    )

@@ -15,6 +15,7 @@ with the reason (`build_briefing_refusal`) instead of a create the API server re
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,13 +44,32 @@ def build_briefing_refusal(job: Mapping[str, Any]) -> str | None:
     """Why the worker Job `job` (as rendered) cannot carry its briefing, or None."""
     template = (job.get("spec") or {}).get("template") or {}
     annotations = (template.get("metadata") or {}).get("annotations") or {}
-    size = len(str(annotations.get(c.ANNOTATION_BRIEFING, "")).encode())
+    text = str(annotations.get(c.ANNOTATION_BRIEFING, ""))
+    size = len(text.encode())
     if size <= MAX_BRIEFING_BYTES:
         return None
     return (
         f"worker pods cannot be created: the worker's briefing is {size} bytes, over the"
         f" {MAX_BRIEFING_BYTES} a worker pod can carry (Kubernetes limits a pod's"
-        " annotations to 256 KiB): shorten the task's description, requirements or context"
+        f" annotations to 256 KiB): {_what_takes_the_room(text)}"
+    )
+
+
+def _json_bytes(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False).encode())
+
+
+def _what_takes_the_room(text: str) -> str:
+    """The task's own text, or what the earlier workers handed on, whichever is bigger:
+    the one to shorten."""
+    briefing = json.loads(text)
+    task = sum(_json_bytes(briefing.get(key)) for key in ("description", "requirements", "context"))
+    earlier = _json_bytes(briefing.get("previous_results"))
+    if earlier > task:
+        return f"the earlier workers' results take {earlier} bytes of it"
+    return (
+        f"the task's description, requirements and context take {task} bytes of it (twice:"
+        " also in the prompt): shorten them"
     )
 
 
