@@ -19,6 +19,7 @@ import pytest
 import redis
 from kubernetes import client
 
+from devops_orchestrator import constants as c
 from devops_orchestrator.core.jobs import GIT_CREDENTIALS_LABEL, RUN_AS_USER
 from e2e.taskutil import wait_for
 from fakes.messages_api import MessagesAPIServer, presented_key
@@ -205,6 +206,7 @@ def test_no_secret_value_appears_anywhere(
     }
     assert any(k.startswith("log ") for k in scanned), "no pod log was found to scan"
     assert "Dockerfile" in scanned["configmaps"]  # the scan sees the real outputs
+    assert c.ANNOTATION_BRIEFING in scanned["pods"]  # and the briefings the workers got
     leaks = [
         (where, secret[:12])
         for where, text in scanned.items()
