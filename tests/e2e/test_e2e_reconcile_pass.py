@@ -5,7 +5,9 @@ when the watches already showed it the task and its Jobs."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,15 +17,23 @@ from devops_orchestrator import constants as c
 from devops_orchestrator.adapters import jobs, kube, tasks
 from devops_orchestrator.adapters.errors import RetryableError
 from devops_orchestrator.config import Settings
+from devops_orchestrator.core.briefing import build_briefing
 from devops_orchestrator.core.briefing_file import ANNOTATIONS_LIMIT_BYTES, MAX_BRIEFING_BYTES
 from devops_orchestrator.core.decision import JobToCreate
-from devops_orchestrator.core.jobs import build_job_config, render_job
+from devops_orchestrator.core.jobs import (
+    build_job_config,
+    build_job_name,
+    build_result_configmap_name,
+    render_job,
+)
 from devops_orchestrator.definitions import load_definitions
-from devops_orchestrator.models import Briefing
+from devops_orchestrator.models import Briefing, DevOpsTaskSpec
 from devops_orchestrator.reconcile import run_pass
 from devops_orchestrator.result_cache import ResultCache
 from devops_orchestrator.watched import WatchedTasks
-from e2e.taskutil import Tasks
+from e2e.taskutil import Tasks, wait_for
+
+WORKER_MANIFESTS = Path(__file__).parents[2] / "manifests" / "worker"
 
 
 @pytest.fixture
@@ -199,3 +209,65 @@ def test_the_api_server_takes_a_briefing_at_the_bound_and_refuses_past_its_limit
     with pytest.raises(client.ApiException) as caught:
         batch.create_namespaced_job(ns, manifest, dry_run="All")
     assert caught.value.status == 422 and "262144 bytes" in str(caught.value.body)
+
+
+def test_a_job_of_the_earlier_version_still_runs_from_its_configmap(
+    cluster: Any, pass_tasks: Tasks
+) -> None:
+    """An upgrade with a task in flight: the earlier version created a briefing ConfigMap
+    and a Job that mounts it. Its worker still reads it, the new pass takes its result and
+    creates nothing, and the ConfigMap stays, owned by the task that takes it along."""
+    ns = pass_tasks.namespace
+    cluster.kubectl("apply", "-k", str(WORKER_MANIFESTS), "-n", ns)  # the workers' account
+    task = pass_tasks.create(
+        "upgrade",
+        description="Containerize the application with a Dockerfile",
+        workers=["docker-worker"],
+        engine="generator",
+    )
+    uid = task["metadata"]["uid"]
+    job_name = build_job_name("upgrade", "docker-worker", 1)
+    briefing = build_briefing(
+        spec=DevOpsTaskSpec.model_validate(task["spec"]), task_name="upgrade", task_uid=uid,
+        namespace=ns, worker="docker-worker", attempt=1, job_name=job_name,
+        result_configmap=build_result_configmap_name(job_name), previous_results={},
+        definitions=load_definitions(),
+    )  # fmt: skip
+    old = render_job(
+        JobToCreate("docker-worker", 1, job_name, briefing, deadline_seconds=600),
+        task_name="upgrade", task_uid=uid, namespace=ns, config=build_job_config(Settings()),
+    )  # fmt: skip
+    template = old["spec"]["template"]
+    template["metadata"].pop("annotations")  # as the earlier version rendered it
+    (volume,) = [v for v in template["spec"]["volumes"] if v["name"] == "briefing"]
+    volume.pop("downwardAPI")
+    volume["configMap"] = {"name": f"{job_name}-briefing", "defaultMode": 0o444}
+    meta = old["metadata"]
+    configmap = {
+        "metadata": {
+            "name": f"{job_name}-briefing",
+            "labels": {**meta["labels"], c.LABEL_COMPONENT: "briefing"},
+            "ownerReferences": [{**meta["ownerReferences"][0], "controller": False}],
+        },
+        "data": {"briefing.json": briefing.model_dump_json()},
+    }
+    core, batch = client.CoreV1Api(pass_tasks.api), client.BatchV1Api(pass_tasks.api)
+    core.create_namespaced_config_map(ns, configmap)
+    batch.create_namespaced_job(ns, old)
+
+    def succeeded() -> bool:
+        return bool(batch.read_namespaced_job_status(job_name, ns).status.succeeded)
+
+    wait_for(
+        "the earlier version's Job to succeed",
+        succeeded,
+        120,
+        lambda: str(pass_tasks.jobs("upgrade")),
+    )
+    outcome = _pass(ns, "upgrade")
+    assert outcome.created == ()
+    status = pass_tasks.status("upgrade")
+    assert status["phase"] == "Succeeded", status
+    assert "Dockerfile" in json.dumps(status.get("result") or status)
+    kept = core.read_namespaced_config_map(f"{job_name}-briefing", ns)
+    assert [owner.uid for owner in kept.metadata.owner_references] == [uid]
