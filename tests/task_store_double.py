@@ -22,10 +22,21 @@ def matches(labels: Mapping[str, str], selector: str) -> bool:
 
 
 class RecordingStore:
-    def __init__(self) -> None:
+    """`watching`: as the operator's live watch would, it holds every object (`held`,
+    `held_tasks`) once `show` was called for it; otherwise nothing is held."""
+
+    def __init__(self, watching: bool = False) -> None:
         self.objects: dict[tuple[str, str], dict[str, Any]] = {}
         self.created: list[dict[str, Any]] = []
         self.lists: list[tuple[str, str | None]] = []
+        self.gets: list[tuple[str, str]] = []
+        self.annotated: list[tuple[str, str]] = []
+        self.watching = watching
+        self.shown: set[tuple[str, str]] = set()
+
+    def show(self, namespace: str, name: str) -> None:
+        """The watch delivers the object's event."""
+        self.shown.add((namespace, name))
 
     def create(self, manifest: Mapping[str, Any]) -> bool:
         body = deepcopy(dict(manifest))
@@ -37,8 +48,20 @@ class RecordingStore:
         return True
 
     def get(self, namespace: str, name: str) -> dict[str, Any] | None:
+        self.gets.append((namespace, name))
         found = self.objects.get((namespace, name))
         return deepcopy(found) if found is not None else None
+
+    def held(self, namespace: str, name: str) -> dict[str, Any] | None:
+        found = self.objects.get((namespace, name))
+        shown = (namespace, name) in self.shown
+        return deepcopy(found) if found is not None and shown else None
+
+    def held_tasks(self, namespace: str) -> list[dict[str, Any]] | None:
+        if not self.watching:
+            return None
+        shown = [key for key in self.objects if key in self.shown and key[0] == namespace]
+        return [deepcopy(self.objects[key]) for key in shown]
 
     def list(self, label_selector: str = "", namespace: str | None = None) -> list[dict[str, Any]]:
         self.lists.append((label_selector, namespace))
@@ -56,6 +79,7 @@ class RecordingStore:
         annotations: Mapping[str, str],
         labels: Mapping[str, str] | None = None,
     ) -> bool:
+        self.annotated.append((namespace, name))
         body = self.objects.get((namespace, name))
         if body is None:
             return False

@@ -97,6 +97,11 @@ class WatchedTasks:
         with self._lock:
             return self._tasks.get(key)
 
+    def tasks_in(self, namespace: str) -> list[dict[str, Any]]:
+        """The bodies of the unfinished tasks of `namespace` (the bridge's in-flight count)."""
+        with self._lock:
+            return [body for (ns, _), body in self._tasks.items() if ns == namespace]
+
     def seen_from_creation(self, key: TaskKey) -> bool:
         """Whether the task was created while we watched: every Job of it, and every
         result stored for them, is this process's own."""

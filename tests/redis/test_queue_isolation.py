@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator, Mapping
+from copy import deepcopy
 from datetime import UTC, datetime
 from typing import Any
 
@@ -186,6 +187,59 @@ def test_the_cap_counts_every_replicas_unfinished_tasks(
     first["status"] = {"phase": "Succeeded"}
     fresh.refresh_in_flight()
     assert not fresh.at_capacity()
+
+
+def test_with_a_live_watch_intake_reads_nothing_and_the_cap_lists_once(
+    consumer: Consumer, redis_client: redis.Redis
+) -> None:
+    """A new item is created without a read; the cap is listed once after the start,
+    then counted from the watch: tasks taken here count before their event, another
+    replica's count once shown, final ones do not. Items whose task the watch holds
+    unfinished are not handled again by the recovery sweep."""
+    store = RecordingStore(watching=True)
+    consumer.store, consumer.max_in_flight = store, 2
+    for index in range(2):
+        put_in_flight(redis_client, task(f"Containerize service {index}"))
+    consumer.recover()
+    assert len(store.objects) == 2 and store.gets == []  # created, never read
+    assert consumer.at_capacity() and len(store.lists) == 1  # the first count lists
+    consumer.refresh_in_flight()
+    assert consumer.at_capacity() and len(store.lists) == 1  # not shown yet: still counted
+    for namespace, name in list(store.objects):
+        store.show(namespace, name)
+    first, second = store.objects.values()
+    first["status"] = {"phase": "Succeeded"}
+    consumer.refresh_in_flight()
+    assert not consumer.at_capacity() and len(store.lists) == 1
+    second["metadata"]["annotations"][c.ANNOTATION_TAKEN_BY] = "devops-other"
+    consumer.refresh_in_flight()
+    assert consumer.in_flight == 1  # another replica's task counts too
+
+    running = c.result_key(second["spec"]["taskId"])
+    redis_client.delete(running)
+    consumer.recover()  # its task is held, running: not handled again
+    assert not redis_client.exists(running)
+    assert store.gets == [] and len(store.created) == 2
+
+
+def test_a_result_is_marked_published_once_by_this_process(
+    consumer: Consumer, redis_client: redis.Redis
+) -> None:
+    """The final event and the sweep's listing may both see the task before its mark:
+    one publish, one mark written."""
+    item = task("Containerize the app")
+    put_in_flight(redis_client, item)
+    consumer.recover()
+    store = consumer.store
+    assert isinstance(store, RecordingStore)
+    (body,) = store.objects.values()
+    body["status"] = {"phase": "Succeeded", "completedAt": "2026-12-01T12:00:00Z"}
+    body["metadata"]["uid"] = "uid-1"
+    stale = deepcopy(body)  # as both saw it, before the mark
+    assert consumer.observe(stale) is True
+    assert consumer.observe(stale) is False
+    assert len(store.annotated) == 1
+    assert redis_client.hget(c.result_key(item["task_id"]), "status") == "completed"
 
 
 def test_publishing_handles_each_task_on_its_own(

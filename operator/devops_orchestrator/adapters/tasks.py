@@ -171,6 +171,15 @@ class TaskStore(Protocol):
 
     def get(self, namespace: str, name: str) -> dict[str, Any] | None: ...
 
+    def held(self, namespace: str, name: str) -> dict[str, Any] | None:
+        """The task as the operator's watch holds it, without a request (None: not held)."""
+        ...
+
+    def held_tasks(self, namespace: str) -> Sequence[Mapping[str, Any]] | None:
+        """Every unfinished task of `namespace` as a live watch holds them, without a
+        request; None when this process has no live watch of them."""
+        ...
+
     def list(
         self, label_selector: str = "", namespace: str | None = None
     ) -> list[dict[str, Any]]: ...
@@ -186,23 +195,37 @@ class TaskStore(Protocol):
 
 # The body of a task as the operator's watch last showed it, None when not held there.
 WatchedTask = Callable[[tuple[str, str]], Mapping[str, Any] | None]
+# Every unfinished task of a namespace as the operator's watch holds them.
+WatchedTasksIn = Callable[[str], Sequence[Mapping[str, Any]]]
 
 
 @dataclass(frozen=True)
 class KubeTaskStore:
     """DevOpsTasks through the API server; `namespaces` empty = every namespace. With
     `watched` (the operator's view of its unfinished tasks, `WatchedTasks.task`), a task
-    held there is not read again: the bridge's sweeps look at every task in flight."""
+    held there is not read again: the bridge's sweeps look at every task in flight.
+    `watched_in` (`WatchedTasks.tasks_in`) is given only when that view is live: kopf
+    never pauses this process's watch (no peering: a standby's view goes stale)."""
 
     namespaces: Sequence[str] = ()
     watched: WatchedTask | None = None
+    watched_in: WatchedTasksIn | None = None
 
     def create(self, manifest: Mapping[str, Any]) -> bool:
         return create_task(manifest)
 
     def get(self, namespace: str, name: str) -> dict[str, Any] | None:
+        body = self.held(namespace, name)
+        return body if body is not None else get_task(namespace, name)
+
+    def held(self, namespace: str, name: str) -> dict[str, Any] | None:
         body = self.watched((namespace, name)) if self.watched is not None else None
-        return dict(body) if body is not None else get_task(namespace, name)
+        return dict(body) if body is not None else None
+
+    def held_tasks(self, namespace: str) -> Sequence[Mapping[str, Any]] | None:
+        if self.watched_in is None or (self.namespaces and namespace not in self.namespaces):
+            return None  # not watched here: only the API server knows them
+        return self.watched_in(namespace)  # read, never changed, by the caller
 
     def list(self, label_selector: str = "", namespace: str | None = None) -> list[dict[str, Any]]:
         """Label-selected and paged; in `namespace` only, when given."""

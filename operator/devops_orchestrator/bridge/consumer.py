@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +20,7 @@ from devops_orchestrator.adapters import network_results, task_queue
 from devops_orchestrator.adapters.errors import AdapterError, RedisUnavailableError, RetryableError
 from devops_orchestrator.adapters.redis_client import Client
 from devops_orchestrator.adapters.tasks import TaskStore
-from devops_orchestrator.bridge.publisher import observe_task
+from devops_orchestrator.bridge.publisher import RecentMarks, observe_task
 from devops_orchestrator.core.answering import is_annotated_published, taken_task_id
 from devops_orchestrator.core.intake import (
     answer_error,
@@ -36,13 +36,16 @@ from devops_orchestrator.core.redis_result import (
     format_log_line,
 )
 from devops_orchestrator.core.status import is_final
-from devops_orchestrator.core.task_mapping import SOURCE_REDIS, build_task_manifest
+from devops_orchestrator.core.task_mapping import SOURCE_REDIS, build_task_manifest, build_task_name
 from devops_orchestrator.core.task_message import DeadLetter, build_dead_letter, parse_task_item
 from devops_orchestrator.core.task_workspace import build_task_workspace
 
 logger = logging.getLogger(__name__)
 
 INFLIGHT_REFRESH_SECONDS = 2.0
+# A task we took (or that a listing showed) counts without the watch until the watch has
+# shown it: its event lags the create by milliseconds, a start-up listing by seconds.
+UNSEEN_SECONDS = 30.0
 # Refusals that pass with time: a full ResourceQuota (room comes back as tasks finish and
 # are collected), Redis out of memory, busy with a script, loading or failing over.
 _TRANSIENT_MARKS = (
@@ -90,7 +93,9 @@ class Consumer:
     dead_letter_max: int = task_queue.DEAD_LETTER_MAX
     clock: Callable[[], datetime] = _now
     _in_flight: set[str] = field(default_factory=set)
+    _unseen: dict[str, float] = field(default_factory=dict)  # name -> when, not held yet
     _refreshed_at: float = 0.0
+    _marks: RecentMarks = field(default_factory=RecentMarks)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- in-flight cap ------------------------------------------------------------------
@@ -109,17 +114,40 @@ class Consumer:
         return self.in_flight >= self.max_in_flight
 
     def refresh_in_flight(self) -> None:
-        """Tasks taken from the queue and not final yet (unpublished ones, by label)."""
-        selector = f"{c.LABEL_SOURCE}={SOURCE_REDIS},!{c.LABEL_REDIS_PUBLISHED}"
-        taken = {
-            body["metadata"]["name"]
-            for body in self.store.list(selector, namespace=self.namespace)
-            if taken_task_id(body, intake_namespace=self.namespace)
-            and not is_final(body.get("status") or {})
-        }
+        """Tasks taken from the queue (by any replica) and not final yet. Counted from the
+        operator's live watch when there is one (no request: it sees every replica's
+        tasks), plus those taken or listed here that it has not shown yet; else, and for
+        the first count after a start, listed (unpublished ones, by label)."""
+        held = self.store.held_tasks(self.namespace) if self._refreshed_at else None
+        now = time.monotonic()
+        if held is None:
+            selector = f"{c.LABEL_SOURCE}={SOURCE_REDIS},!{c.LABEL_REDIS_PUBLISHED}"
+            bodies: Sequence[Mapping[str, Any]] = self.store.list(selector, self.namespace)
+            shown: set[str] = set()
+        else:
+            bodies = held
+            shown = {str((body.get("metadata") or {}).get("name")) for body in held}
+        taken = {str(body["metadata"]["name"]) for body in bodies if self._counts(body)}
         with self._lock:
-            self._in_flight = taken
-        self._refreshed_at = time.monotonic()
+            if held is None:
+                self._unseen.update(dict.fromkeys(taken, now))
+            self._unseen = {
+                name: since
+                for name, since in self._unseen.items()
+                if name not in shown and now - since < UNSEEN_SECONDS
+            }
+            self._in_flight = taken if held is None else taken | set(self._unseen)
+        self._refreshed_at = now
+
+    def _counts(self, body: Mapping[str, Any]) -> bool:
+        """Whether the task holds a place under the cap: taken from our queue, not final,
+        and its result not out."""
+        labels = (body.get("metadata") or {}).get("labels") or {}
+        return (
+            c.LABEL_REDIS_PUBLISHED not in labels
+            and taken_task_id(body, intake_namespace=self.namespace) is not None
+            and not is_final(body.get("status") or {})
+        )
 
     # --- one step -----------------------------------------------------------------------
 
@@ -176,12 +204,14 @@ class Consumer:
             parsed, text, namespace=self.namespace, agent_id=self.agent_id, workspace=workspace
         )
         name = manifest["metadata"]["name"]
-        body = self.store.get(self.namespace, name)
+        # Created first, read only when it was there already: a new item costs no read.
+        body = self.store.held(self.namespace, name)
         outcome = "running"
-        if body is None:
-            if self.store.create(manifest):
-                outcome = "created"
-                logger.info("task %s -> DevOpsTask %s/%s", task_id, self.namespace, name)
+        if body is None and self.store.create(manifest):
+            outcome = "created"
+            logger.info("task %s -> DevOpsTask %s/%s", task_id, self.namespace, name)
+            body = manifest  # as created: our own metadata, no status yet
+        elif body is None:
             body = self.store.get(self.namespace, name)
             if body is None:  # deleted right after: the next sweep looks again
                 return "running"
@@ -200,6 +230,7 @@ class Consumer:
         if taken_by == self.agent_id:
             with self._lock:
                 self._in_flight.add(name)
+                self._unseen.setdefault(name, time.monotonic())
         return outcome
 
     def dead_letter(self, raw: bytes, letter: DeadLetter) -> None:
@@ -228,8 +259,19 @@ class Consumer:
         on its own: one item's failure never keeps the others from their turn."""
         items = task_queue.active_items(self.client, domain=self.domain)
         for raw in items:
-            self.handle_isolated(raw)
+            if not self._under_way(raw):
+                self.handle_isolated(raw)
         return len(items)
+
+    def _under_way(self, raw: bytes) -> bool:
+        """An item whose task the watch holds, not final: handled already, and carried on
+        by the task's watch events (its result is published from its final one, or by
+        `publish_pending`). Handling it again would only repeat its Redis writes."""
+        parsed = parse_task_item(raw, max_description_chars=self.max_description_chars)
+        if isinstance(parsed, DeadLetter):
+            return False
+        body = self.store.held(self.namespace, build_task_name(parsed.task_id))
+        return body is not None and not is_final(body.get("status") or {})
 
     def publish_pending(self) -> int:
         """Observe every task we answer for that is not published yet (label-selected,
@@ -254,7 +296,7 @@ class Consumer:
                     logger.warning("publishing %s: %s", _name(body), exc)
         return count
 
-    def observe(self, body: Mapping[str, Any]) -> bool:
+    def observe(self, body: Mapping[str, Any], *, deleted: bool = False) -> bool:
         """Publish the task's milestones and final result, if unpublished and ours."""
         if is_annotated_published(body):
             return False
@@ -262,9 +304,11 @@ class Consumer:
             self.client,
             self.store,
             body,
+            deleted=deleted,
             now=self.clock(),
             intake_namespace=self.namespace,
             result_ttl=self.result_ttl,
+            marks=self._marks,
         )
 
     def _give_up_publishing(self, body: Mapping[str, Any], exc: BaseException) -> None:

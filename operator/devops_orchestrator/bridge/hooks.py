@@ -50,7 +50,11 @@ async def start_bridge(logger: kopf.Logger, memo: Any, **_: Any) -> None:
     # The reconciler's watched tasks spare the bridge a GET per task in flight per sweep.
     reconciler = memo.get("reconciler")
     watched = reconciler.watched.task if reconciler is not None else None
-    bridge = Bridge(settings, KubeTaskStore(tuple(settings.watch_namespaces), watched))
+    # ... and, while kopf never pauses that watch (no peering), the in-flight count's
+    # LIST every INFLIGHT_REFRESH_SECONDS. A peered standby's view is stale: it lists.
+    live = reconciler.watched.tasks_in if reconciler is not None and not settings.peering else None
+    store = KubeTaskStore(tuple(settings.watch_namespaces), watched, live)
+    bridge = Bridge(settings, store)
     await asyncio.to_thread(bridge.start)
     _state["bridge"] = bridge
 

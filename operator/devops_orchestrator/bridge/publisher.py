@@ -8,6 +8,8 @@ then records it on the object (annotation) so the sweep can skip it cheaply."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +31,29 @@ from devops_orchestrator.models import AggregatedResult
 
 logger = logging.getLogger(__name__)
 
+MARK_MEMORY_SECONDS = 60.0
+
+
+class RecentMarks:
+    """The tasks (by uid) this process marked published lately. Until the watch shows a
+    task's mark, another look at it (a second event, the sweep's listing) would publish
+    nothing but write the mark again. After a restart nothing is remembered: the marker
+    in Redis still decides, and the mark is written then."""
+
+    def __init__(self) -> None:
+        self._at: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def __contains__(self, uid: object) -> bool:
+        with self._lock:
+            return uid in self._at
+
+    def add(self, uid: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._at = {u: at for u, at in self._at.items() if now - at < MARK_MEMORY_SECONDS}
+            self._at[uid] = now
+
 
 def observe_task(
     client: Client,
@@ -39,11 +64,15 @@ def observe_task(
     deleted: bool = False,
     now: datetime | None = None,
     result_ttl: int = network_results.RESULT_TTL_SECONDS,
+    marks: RecentMarks | None = None,
 ) -> bool:
     """Bring Redis up to date with the task, if it is one we answer for (see
     core.answering). Returns True when this call published."""
     if not has_redis_work(body, intake_namespace=intake_namespace):
         return False
+    uid = str((body.get("metadata") or {}).get("uid") or "")
+    if marks is not None and uid in marks:
+        return False  # published and marked by this process a moment ago
     task_id = publish_task_id(body, intake_namespace=intake_namespace)
     if not task_id:
         return False
@@ -76,6 +105,8 @@ def observe_task(
             {c.ANNOTATION_REDIS_PUBLISHED: "true"},
             {c.LABEL_REDIS_PUBLISHED: "true"},
         )
+        if marks is not None and uid:
+            marks.add(uid)
     return published
 
 

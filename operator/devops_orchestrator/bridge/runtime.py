@@ -19,7 +19,6 @@ from devops_orchestrator.adapters.errors import AdapterError, RedisUnavailableEr
 from devops_orchestrator.adapters.tasks import TaskStore
 from devops_orchestrator.bridge.consumer import Consumer
 from devops_orchestrator.bridge.heartbeat import Heartbeat
-from devops_orchestrator.bridge.publisher import observe_task
 from devops_orchestrator.config import Settings
 from devops_orchestrator.core.answering import has_redis_work
 from devops_orchestrator.core.network_workspace import SharedWorkspace
@@ -161,14 +160,7 @@ class Bridge:
     def observe(self, body: Mapping[str, Any], *, deleted: bool = False) -> None:
         """From the kopf event handler: milestones and final results, now."""
         try:
-            observe_task(
-                self.client,
-                self.store,
-                body,
-                deleted=deleted,
-                intake_namespace=self.settings.namespace,
-                result_ttl=self.settings.result_ttl_seconds,
-            )
+            self.consumer.observe(body, deleted=deleted)  # the sweep's way: one memory
             self._mark(True)
         except RedisUnavailableError as exc:  # the sweeper publishes it when Redis is back
             self._mark(False, exc)

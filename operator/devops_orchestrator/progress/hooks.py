@@ -9,6 +9,7 @@ from typing import Any
 import kopf
 
 from devops_orchestrator.adapters import redis_client
+from devops_orchestrator.adapters.tasks import WatchedTask
 from devops_orchestrator.config import Secrets, Settings, get_settings
 from devops_orchestrator.constants import LABEL_MANAGED_BY, MANAGED_BY
 from devops_orchestrator.core.progress_throttle import Throttle
@@ -17,7 +18,7 @@ from devops_orchestrator.progress.relay import ProgressRelay, RelayLimits
 _state: dict[str, ProgressRelay] = {}
 
 
-def build_relay(settings: Settings) -> ProgressRelay:
+def build_relay(settings: Settings, watched: WatchedTask | None = None) -> ProgressRelay:
     limits = RelayLimits(
         lines=Throttle(settings.progress_interval_seconds, settings.progress_max_lines),
         events=Throttle(settings.progress_event_interval_seconds, settings.progress_max_events),
@@ -26,16 +27,17 @@ def build_relay(settings: Settings) -> ProgressRelay:
     )
     redis = redis_client.connect(settings.redis_url) if settings.redis_url else None
     key = Secrets().anthropic_api_key
-    return ProgressRelay(limits, redis, [key.get_secret_value()] if key else [])
+    return ProgressRelay(limits, redis, [key.get_secret_value()] if key else [], watched)
 
 
 @kopf.on.startup()
-async def start_progress(logger: kopf.Logger, **_: Any) -> None:
+async def start_progress(logger: kopf.Logger, memo: Any, **_: Any) -> None:
     settings = get_settings()
     if not settings.progress_enabled:
         logger.info("DEVOPS_PROGRESS_ENABLED is false: worker progress is not relayed")
         return
-    _state["relay"] = build_relay(settings)
+    reconciler = memo.get("reconciler")  # its watched tasks spare a GET per follower
+    _state["relay"] = build_relay(settings, reconciler.watched.task if reconciler else None)
 
 
 @kopf.on.cleanup()

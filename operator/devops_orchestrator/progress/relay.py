@@ -17,7 +17,7 @@ from typing import Any
 
 from devops_orchestrator.adapters.errors import AdapterError
 from devops_orchestrator.adapters.redis_client import Client
-from devops_orchestrator.adapters.tasks import get_task
+from devops_orchestrator.adapters.tasks import WatchedTask, get_task
 from devops_orchestrator.core.answering import publish_task_id
 from devops_orchestrator.core.progress_jobs import (
     FollowAction,
@@ -45,11 +45,16 @@ class RelayLimits:
 
 class ProgressRelay:
     def __init__(
-        self, limits: RelayLimits, redis: Client | None, secrets: Sequence[str] = ()
+        self,
+        limits: RelayLimits,
+        redis: Client | None,
+        secrets: Sequence[str] = (),
+        watched: WatchedTask | None = None,
     ) -> None:
         self.limits = limits
         self.redis = redis
         self.secrets = tuple(secrets)
+        self.watched = watched  # the operator's view of its unfinished tasks: no GET
         self._followers: dict[str, Follower] = {}  # by Job uid, unfinished Jobs only
         self._lock = threading.Lock()
 
@@ -118,8 +123,10 @@ class ProgressRelay:
         """The Redis id the task answers under, while its result is not out."""
         if self.redis is None:
             return None
+        key = (target.namespace, target.task_name)
+        task = self.watched(key) if self.watched is not None else None
         try:
-            task = get_task(target.namespace, target.task_name)
+            task = task if task is not None else get_task(*key)
         except AdapterError as exc:
             logger.info("progress of %s: task not read: %s", target.job_name, exc)
             return None
