@@ -57,14 +57,13 @@ def test_pipeline_example_runs_docker_then_infra_then_ci(
     row = next(line for line in table.splitlines() if line.startswith(name))
     assert "Succeeded" in row and "3/3" in row, table
 
-    # One Event per pass, telling all its transitions (8 here: planned, 3 starts, 3
-    # successes, completed), headed by the first one or the outcome.
+    # One Event per pass that is more than routine progress: the plan (with the first
+    # start) and the outcome; the workers' own starts and successes are in the status.
     events = tasks.events(name)
-    assert {"Planned", "Completed"} <= {e.reason for e in events}
+    assert sorted(e.reason for e in events) == ["Completed", "Planned"], events
     told = " ".join(e.message or "" for e in events)
-    for worker in result["workers_used"]:
-        assert f"{worker} started" in told and f"{worker} succeeded" in told, told
-    assert len(events) < 8
+    assert f"{result['workers_used'][0]} started" in told, told
+    assert "All 3 workers succeeded" in told, told
 
     with urllib.request.urlopen(operator.metrics_url, timeout=5) as response:
         metrics = response.read().decode()

@@ -14,7 +14,15 @@ COMPLETED = EventToEmit("Normal", "Completed", "Completed: 2 workers succeeded")
 
 def test_nothing_to_tell_posts_nothing_and_one_transition_posts_itself() -> None:
     assert build_pass_event((), finished=False) is None
-    assert build_pass_event((STARTED,), finished=False) == STARTED
+    assert build_pass_event((RETRYING,), finished=False) == RETRYING
+
+
+def test_a_pass_of_routine_progress_only_posts_nothing() -> None:
+    assert build_pass_event((STARTED,), finished=False) is None
+    assert build_pass_event((SUCCEEDED, STARTED), finished=False) is None
+    assert build_pass_event((SUCCEEDED, COMPLETED), finished=True) is not None
+    retried = build_pass_event((SUCCEEDED, RETRYING), finished=False)
+    assert retried is not None and retried.reason == "WorkerRetrying"
 
 
 def test_the_first_transition_heads_a_pass_and_all_messages_are_kept_in_order() -> None:

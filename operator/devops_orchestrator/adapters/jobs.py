@@ -97,6 +97,27 @@ def list_job_pods(namespace: str, job_name: str) -> list[dict[str, Any]]:
     return list_items("pods", api.list_namespaced_pod, namespace, selector)
 
 
+_WORKER_PODS_SIZE = 2048
+_worker_pods: dict[str, str] = {}  # Job uid -> its running pod, as a follower found it
+_worker_pods_lock = threading.Lock()
+
+
+def remember_worker_pod(job_uid: str, pod_name: str) -> None:
+    """The pod a Job's worker runs in, found by whoever listed it (the progress relay):
+    its result is read from that pod once the Job completes, without listing again.
+    Bounded: a Job whose result is never read (its task deleted) is dropped in time."""
+    with _worker_pods_lock:
+        if len(_worker_pods) >= _WORKER_PODS_SIZE:
+            _worker_pods.pop(next(iter(_worker_pods)))
+        _worker_pods[job_uid] = pod_name
+
+
+def take_worker_pod(job_uid: str) -> str | None:
+    """The remembered pod of the Job, forgotten as it is handed out."""
+    with _worker_pods_lock:
+        return _worker_pods.pop(job_uid, None)
+
+
 def read_pod_failures(
     namespace: str, owned: Sequence[Mapping[str, Any]], now: datetime
 ) -> dict[str, str]:

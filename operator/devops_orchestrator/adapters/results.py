@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from devops_orchestrator.adapters import kube
 from devops_orchestrator.adapters.errors import RetryableError
-from devops_orchestrator.adapters.jobs import list_job_pods
+from devops_orchestrator.adapters.jobs import list_job_pods, take_worker_pod
 from devops_orchestrator.constants import (
     ERROR_DATA_KEY,
     KIND,
@@ -232,9 +232,22 @@ def _store(namespace: str, body: dict[str, Any]) -> None:
         kube.send(what, api.replace_namespaced_config_map, name, namespace, body)
 
 
+def is_complete(job: Mapping[str, Any]) -> bool:
+    conditions = (job.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Complete" and c.get("status") == "True" for c in conditions)
+
+
 def read_frame(namespace: str, job: Mapping[str, Any]) -> ResultFrame:
     """The frame that ends the log of the Job's terminated worker pod."""
     job_name = str(_meta(job).get("name", ""))
+    known = take_worker_pod(str(_meta(job).get("uid", "")))
+    if known is not None and is_complete(job):
+        # One pod, no retry (backoffLimit 0): the completed Job's pod is the one that
+        # ran, and it exited 0. Listed after all when its log is not there as expected.
+        try:
+            return decode_last_frame(_read_log(namespace, known), 0)
+        except FrameError:
+            pass
     pods = list_job_pods(namespace, job_name)
     finished = [(p, worker_exit_code(p)) for p in pods]
     finished = [(p, code) for p, code in finished if code is not None]

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from devops_orchestrator.adapters import pod_logs
+from devops_orchestrator.adapters import jobs, pod_logs
 from devops_orchestrator.adapters.errors import AdapterError, RetryableError
 from devops_orchestrator.core.log_lines import LineSplitter
 from devops_orchestrator.core.progress import parse_tool_line
@@ -88,6 +88,7 @@ class Follower:
         if pod is None or self._stopped.is_set():
             return
         self.found_pod = True
+        jobs.remember_worker_pod(target.job_uid, pod)  # its result is read from it: no list
         channels = self._open_channels(target)
         if not channels:
             return
