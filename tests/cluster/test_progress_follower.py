@@ -13,11 +13,14 @@ import pytest
 import redis
 from kubernetes import client as k8s
 
+from counting_client import CountingApiClient
+from devops_orchestrator.adapters import jobs, network_results, pod_logs, results
 from devops_orchestrator.adapters import kube as kube_adapter
-from devops_orchestrator.adapters import network_results, pod_logs
 from devops_orchestrator.adapters.redis_client import Client, connect
+from devops_orchestrator.core.jobs import CONTAINER_NAME
 from devops_orchestrator.core.progress_jobs import FollowTarget
 from devops_orchestrator.core.progress_throttle import Throttle
+from devops_orchestrator.core.result_frame import ResultFrame, encode_frame
 from devops_orchestrator.progress.channels import Channel, RedisChannel
 from devops_orchestrator.progress.follower import Follower
 from devops_orchestrator.progress.relay import ProgressRelay, RelayLimits
@@ -160,3 +163,46 @@ def test_the_relay_forgets_a_job_once_it_finishes(namespace: str, running_pod: P
     relay.on_job("MODIFIED", job)
     assert len(relay) == 0
     running_pod.touch()
+
+
+def test_a_completed_jobs_result_is_read_from_the_pod_its_follower_found(
+    cluster: Cluster, kube: k8s.ApiClient, namespace: str
+) -> None:
+    """No pod list when the relay found the worker's pod; a list when nothing did."""
+    frame = ResultFrame(exit_code=0, result={"summary": "done"})
+    script = f"print({encode_frame(frame)!r})"
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "framed", "labels": {"batch.kubernetes.io/job-name": "framed-job"}},
+        "spec": {
+            "restartPolicy": "Never",
+            "containers": [
+                {"name": CONTAINER_NAME, "image": "python", "command": ["python", "-c", script]}
+            ],
+        },
+    }
+    cluster.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(manifest))
+    counted = CountingApiClient(kube.configuration)
+    kube_adapter.use_api_client(counted)
+    wait_for(
+        "the pod done",
+        lambda: (
+            "Succeeded"
+            in cluster.kubectl(
+                "get", "pod", "framed", "-n", namespace, "-o", "jsonpath={.status.phase}"
+            ).stdout
+        ),
+        60,
+    )
+    job = {
+        "metadata": {"name": "framed-job", "namespace": namespace, "uid": "framed-uid"},
+        "status": {"conditions": [{"type": "Complete", "status": "True"}]},
+    }
+    counted.requests.clear()
+    jobs.remember_worker_pod("framed-uid", "framed")  # as the follower does
+    assert results.read_frame(namespace, job).result == frame.result
+    assert counted.requests == [("GET", "log")]
+    counted.requests.clear()
+    assert results.read_frame(namespace, job).result == frame.result  # nothing remembered
+    assert counted.requests == [("GET", "pods"), ("GET", "log")]

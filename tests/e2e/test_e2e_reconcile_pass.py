@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
+from counting_client import CountingApiClient
 from devops_orchestrator import constants as c
 from devops_orchestrator.adapters import jobs, kube, tasks
 from devops_orchestrator.adapters.errors import RetryableError
@@ -51,18 +52,6 @@ def _pass(namespace: str, name: str, **watch: Any) -> Any:
         definitions=load_definitions(),
         **watch,
     )
-
-
-class CountingApiClient(client.ApiClient):
-    """The real client, recording each request's method and path."""
-
-    def __init__(self, configuration: client.Configuration) -> None:
-        super().__init__(configuration)
-        self.requests: list[tuple[str, str]] = []
-
-    def call_api(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        self.requests.append((method, url.split("?")[0].rsplit("/", 1)[-1]))
-        return super().call_api(method, url, *args, **kwargs)
 
 
 @pytest.fixture
