@@ -40,7 +40,10 @@ logger = logging.getLogger(__name__)
 _settings = get_settings()
 _TASKS = (GROUP, VERSION, PLURAL)
 _OWNED_JOBS = {LABEL_MANAGED_BY: MANAGED_BY}
-WATCH_LIST_CHUNK = 500  # objects per page of kopf's listing before each watch
+WATCH_LIST_CHUNK = 100  # objects per page of kopf's listing before each watch
+# kopf's per-object worker keeps the last event it handled (the whole body) until it has
+# idled this long; at a start, every listed object's body at once.
+WORKER_IDLE_SECONDS = 0.5
 
 
 def _reconciler(memo: Any) -> Reconciler:
@@ -82,8 +85,10 @@ async def configure(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> Non
     settings.peering.lifetime = _settings.peering_lifetime_seconds
     settings.watching.server_timeout = 300
     # The start-up listing in pages: one response with 10,000 tasks is over 100 MiB of
-    # bytes, text and dicts at once, which the process then keeps as RSS.
+    # bytes, text and dicts at once, which the process then keeps as RSS (the heap's
+    # peak stays as fragments); a page of 100 Jobs, with their briefings, is a few MiB.
     settings.watching.chunk_size = WATCH_LIST_CHUNK
+    settings.queueing.idle_timeout = WORKER_IDLE_SECONDS
     if _settings.unwatch_settled_after_seconds:
         # Tasks labelled settled (by the collector, core.unwatch) are not streamed at all:
         # kopf keeps a record per object it sees, and lists them all at every start.

@@ -17,6 +17,7 @@ triggers safe; a trigger lost in a crash is made up by `on.resume` and the timer
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -45,7 +46,7 @@ from devops_orchestrator.core.pod_creation import (
 from devops_orchestrator.core.policies import UNEXPECTED_ERROR_DELAY_SECONDS, rerun_at_once
 from devops_orchestrator.core.routing import RoutingDecision
 from devops_orchestrator.core.spend import build_usage_delta, default_budget
-from devops_orchestrator.core.status import build_worker_durations, read_status
+from devops_orchestrator.core.status import build_worker_durations, is_settled, read_status
 from devops_orchestrator.core.watch_view import owner_task_name
 from devops_orchestrator.job_events import JobChangeFilter
 from devops_orchestrator.models import AgentDefinition, DevOpsTaskSpec
@@ -298,6 +299,11 @@ class Reconciler:
         self._waiting: set[TaskKey] = set()
         self._fresh: set[TaskKey] = set()  # the next pass reads instead of using the watch
         self._requeues: dict[TaskKey, asyncio.TimerHandle] = {}
+        # Timers and background passes run in the context the reconciler was made in
+        # (kopf's start-up: its Event poster), not in that of the handler that triggered
+        # them: kopf's context holds the event's cause, with the whole body, and a timer
+        # would keep that alive for `recheck_seconds`.
+        self._context = contextvars.copy_context()
         self._background: set[asyncio.Task[None]] = set()
 
     def task_event(self, event_type: str | None, body: Mapping[str, Any]) -> None:
@@ -314,11 +320,17 @@ class Reconciler:
 
     def job_event(self, event_type: str | None, body: Mapping[str, Any]) -> None:
         """A watch event of a Job we own: kept, and a pass for its task when it changes
-        what the decision reads of it (`JobChangeFilter`)."""
+        what the decision reads of it (`JobChangeFilter`) and the task is one a pass could
+        still change. A task not watched (settled, gone, or not listed yet: its own
+        listing brings a pass that lists its Jobs) gets none: at a start over finished
+        tasks, each of their Jobs cost a pass that read the task and listed its Jobs."""
         self.watched.observe_job(event_type, body)
         namespace = (body.get("metadata") or {}).get("namespace")
         task_name = owner_task_name(body)
-        if namespace and task_name and self.job_changes.changed(event_type, body):
+        if not (namespace and task_name):
+            return
+        changed = self.job_changes.changed(event_type, body)  # its memory of the Job, always
+        if changed and self.watched.task((str(namespace), task_name)) is not None:
             self.trigger(str(namespace), task_name)
 
     async def reconcile(
@@ -356,7 +368,9 @@ class Reconciler:
             previous = self._requeues.pop(key, None)
             if previous is not None:
                 previous.cancel()
-            self._requeues[key] = loop.call_later(after, self._requeue_due, key, fresh)
+            self._requeues[key] = loop.call_later(
+                after, self._requeue_due, key, fresh, context=self._context.copy()
+            )
         else:
             self._start_background(key, fresh)
 
@@ -386,7 +400,9 @@ class Reconciler:
         self._start_background(key, fresh)
 
     def _start_background(self, key: TaskKey, fresh: bool = False) -> None:
-        task = asyncio.get_running_loop().create_task(self._background_pass(key, fresh))
+        task = asyncio.get_running_loop().create_task(
+            self._background_pass(key, fresh), context=self._context.copy()
+        )
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
@@ -487,7 +503,8 @@ class Reconciler:
         ):
             metrics.WORKER_DURATION.labels(worker=worker, outcome=outcome_phase).observe(seconds)
         metrics.record_spend(build_usage_delta(outcome.old_status, decision.status))
-        if decision.finished:
+        if decision.finished or is_settled(task):
+            # Nothing more to do for it: no safety-net timer is kept for a finished task.
             self._cancel_requeue(key)  # one an earlier pass scheduled
             return
         if decision.requeue_after is not None and decision.requeue_after < self.recheck_seconds:
