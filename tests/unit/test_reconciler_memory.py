@@ -88,11 +88,11 @@ async def test_a_timer_does_not_keep_the_triggering_event_alive() -> None:
     body = _Body()
     gone = weakref.ref(body)
 
-    def handler() -> None:  # as a kopf handler: the body is in the context it runs in
-        _EVENT.set(body)
+    def handler(event: _Body) -> None:  # as kopf's: the body is in the context it runs in
+        _EVENT.set(event)
         reconciler.trigger(*KEY, after=60.0)
 
-    contextvars.copy_context().run(handler)
+    contextvars.copy_context().run(handler, body)
     del body
     gc.collect()
     assert gone() is None
