@@ -242,6 +242,46 @@ def test_a_result_is_marked_published_once_by_this_process(
     assert redis_client.hget(c.result_key(item["task_id"]), "status") == "completed"
 
 
+def test_events_of_a_running_task_write_only_new_milestones(
+    consumer: Consumer, redis_client: redis.Redis
+) -> None:
+    """Intake marks the task in progress and logs it received; an event that shows no
+    new milestone writes nothing (and asks for no thread), one that does logs only it;
+    the sweep writes all again, in case Redis lost them."""
+    item = task("Containerize the app")
+    put_in_flight(redis_client, item)
+    consumer.recover()
+    store = consumer.store
+    assert isinstance(store, RecordingStore)
+    (body,) = store.objects.values()
+    result, logs = c.result_key(item["task_id"]), c.result_logs_key(item["task_id"])
+    assert redis_client.hget(result, "status") == "in_progress"
+    assert not consumer.has_news(body)
+    redis_client.delete(result)
+    consumer.observe(body)
+    assert not redis_client.exists(result)  # nothing written again
+
+    body["status"] = {
+        "phase": "Running",
+        "plan": {"stages": [["docker-worker"]]},
+        "workers": [{"name": "docker-worker", "phase": "Running", "jobName": "j1"}],
+    }
+    assert consumer.has_news(body)
+    consumer.observe(body)
+    assert not consumer.has_news(body)
+    lines = redis_client.lrange(logs, 0, -1)
+    assert [line.split("] ", 1)[1].split(":")[0] for line in lines] == [
+        "received",
+        "planned",
+        "docker-worker started (attempt 1, job j1)",
+    ]
+    assert not redis_client.exists(result)
+
+    consumer.publish_pending()  # the sweep: the in-progress mark is back
+    assert redis_client.hget(result, "status") == "in_progress"
+    assert redis_client.llen(logs) == 3  # each milestone still logged once
+
+
 def test_publishing_handles_each_task_on_its_own(
     consumer: Consumer, redis_client: redis.Redis
 ) -> None:

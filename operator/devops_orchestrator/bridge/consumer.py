@@ -21,7 +21,12 @@ from devops_orchestrator.adapters.errors import AdapterError, RedisUnavailableEr
 from devops_orchestrator.adapters.redis_client import Client
 from devops_orchestrator.adapters.tasks import TaskStore
 from devops_orchestrator.bridge.publisher import RecentMarks, observe_task
-from devops_orchestrator.core.answering import is_annotated_published, taken_task_id
+from devops_orchestrator.bridge.written import WrittenToRedis
+from devops_orchestrator.core.answering import (
+    is_annotated_published,
+    publish_task_id,
+    taken_task_id,
+)
 from devops_orchestrator.core.intake import (
     answer_error,
     build_duplicate,
@@ -33,6 +38,7 @@ from devops_orchestrator.core.network_workspace import SharedWorkspace, Workspac
 from devops_orchestrator.core.redis_result import (
     build_failed_fields,
     build_in_progress_fields,
+    build_milestones,
     format_log_line,
 )
 from devops_orchestrator.core.status import is_final
@@ -96,6 +102,7 @@ class Consumer:
     _unseen: dict[str, float] = field(default_factory=dict)  # name -> when, not held yet
     _refreshed_at: float = 0.0
     _marks: RecentMarks = field(default_factory=RecentMarks)
+    _written: WrittenToRedis = field(default_factory=WrittenToRedis)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- in-flight cap ------------------------------------------------------------------
@@ -226,6 +233,7 @@ class Consumer:
         network_results.log_milestones(
             self.client, task_id, [("received", format_log_line(now, received))]
         )
+        self._written.record(task_id, ["received"])
         taken_by = (body["metadata"].get("annotations") or {}).get(c.ANNOTATION_TAKEN_BY)
         if taken_by == self.agent_id:
             with self._lock:
@@ -285,7 +293,7 @@ class Consumer:
         count = 0
         for body in bodies:
             try:
-                if self.observe(body):
+                if self.observe(body, catch_up=True):
                     count += 1
             except Exception as exc:
                 if _redis_down(exc):
@@ -296,11 +304,15 @@ class Consumer:
                     logger.warning("publishing %s: %s", _name(body), exc)
         return count
 
-    def observe(self, body: Mapping[str, Any], *, deleted: bool = False) -> bool:
-        """Publish the task's milestones and final result, if unpublished and ours."""
+    def observe(
+        self, body: Mapping[str, Any], *, deleted: bool = False, catch_up: bool = False
+    ) -> bool:
+        """Publish the task's milestones and final result, if unpublished and ours.
+        `catch_up` (the sweep): write again what this process wrote before, in case Redis
+        lost it (a restart without persistence)."""
         if is_annotated_published(body):
             return False
-        return observe_task(
+        published = observe_task(
             self.client,
             self.store,
             body,
@@ -309,7 +321,23 @@ class Consumer:
             intake_namespace=self.namespace,
             result_ttl=self.result_ttl,
             marks=self._marks,
+            written=None if catch_up else self._written,
         )
+        task_id = publish_task_id(body, intake_namespace=self.namespace)
+        if catch_up and task_id and is_final(body.get("status") or {}):
+            self._written.forget(task_id)  # its result is out: nothing kept for it
+        return published
+
+    def has_news(self, body: Mapping[str, Any]) -> bool:
+        """Whether observing this body of a task we answer for could write anything: it
+        is final, or shows a milestone this process has not logged (most events of a
+        running task show none: no thread hop, no Redis round trip)."""
+        task_id = publish_task_id(body, intake_namespace=self.namespace)
+        status = body.get("status") or {}
+        if task_id is None or is_final(status):
+            return True
+        keys = [m.key for m in build_milestones(body.get("spec") or {}, status)]
+        return self._written.has_news(task_id, keys)
 
     def _give_up_publishing(self, body: Mapping[str, Any], exc: BaseException) -> None:
         """A task whose result cannot be published, ever: say so once, dead-letter its

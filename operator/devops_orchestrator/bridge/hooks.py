@@ -69,9 +69,10 @@ async def stop_bridge(**_: Any) -> None:
 @kopf.on.event(GROUP, VERSION, PLURAL)
 async def task_event(body: kopf.Body, type: str | None, **_: Any) -> None:
     bridge = current_bridge()
-    if bridge is None or not bridge.has_work(body):
+    deleted = type == "DELETED"
+    if bridge is None or not bridge.has_work(body, deleted=deleted):
         return  # most events: thousands of finished tasks at start-up cost no thread hop
-    await asyncio.to_thread(bridge.observe, dict(body), deleted=type == "DELETED")
+    await asyncio.to_thread(bridge.observe, dict(body), deleted=deleted)
 
 
 @kopf.on.probe(id="redis")

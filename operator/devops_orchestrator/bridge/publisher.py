@@ -19,6 +19,7 @@ from devops_orchestrator.adapters import network_results
 from devops_orchestrator.adapters.redis_client import Client
 from devops_orchestrator.adapters.tasks import TaskStore
 from devops_orchestrator.bridge.output_files import with_output_artifacts
+from devops_orchestrator.bridge.written import WrittenToRedis
 from devops_orchestrator.core.answering import has_redis_work, publish_task_id
 from devops_orchestrator.core.redis_result import (
     build_final_fields,
@@ -65,6 +66,7 @@ def observe_task(
     now: datetime | None = None,
     result_ttl: int = network_results.RESULT_TTL_SECONDS,
     marks: RecentMarks | None = None,
+    written: WrittenToRedis | None = None,
 ) -> bool:
     """Bring Redis up to date with the task, if it is one we answer for (see
     core.answering). Returns True when this call published."""
@@ -86,13 +88,18 @@ def observe_task(
         # a kubectl task that asked to publish: labelled so the sweep can select it
         store.annotate(meta["namespace"], meta["name"], {}, {c.LABEL_PUBLISH: "true"})
     lines = [(m.key, format_log_line(now, m.text)) for m in build_milestones(spec, status)]
+    written = written if written is not None else WrittenToRedis()
     if not is_final(status):
         if deleted:
+            written.forget(task_id)
             return _publish_deleted(client, body, task_id, now, result_ttl)
-        network_results.mark_in_progress(client, build_in_progress_fields(task_id, now))
-        network_results.log_milestones(client, task_id, lines)
+        if not written.in_progress(task_id):
+            network_results.mark_in_progress(client, build_in_progress_fields(task_id, now))
+        news = written.unlogged(task_id, lines)
+        network_results.log_milestones(client, task_id, news)
+        written.record(task_id, [key for key, _ in news])
         return False
-    network_results.log_milestones(client, task_id, lines)
+    network_results.log_milestones(client, task_id, written.unlogged(task_id, lines))
     fields = with_output_artifacts(build_final_fields(task_id, status, now), body)
     raw = str(annotations.get(c.ANNOTATION_TASK_MESSAGE, ""))
     published = network_results.publish_result(client, fields, raw=raw, result_ttl=result_ttl)
@@ -107,6 +114,7 @@ def observe_task(
         )
         if marks is not None and uid:
             marks.add(uid)
+    written.forget(task_id)
     return published
 
 

@@ -152,10 +152,13 @@ class Bridge:
         self.probe_client.close()
         logger.info("Redis bridge stopped")
 
-    def has_work(self, body: Mapping[str, Any]) -> bool:
+    def has_work(self, body: Mapping[str, Any], *, deleted: bool = False) -> bool:
         """Whether `observe` would do anything for this body (answered in the event loop,
-        so finished and foreign tasks cost no thread hop and no copy)."""
-        return has_redis_work(body, intake_namespace=self.settings.namespace)
+        so finished and foreign tasks, and events with no new milestone, cost no thread
+        hop and no copy)."""
+        if not has_redis_work(body, intake_namespace=self.settings.namespace):
+            return False
+        return deleted or self.consumer.has_news(body)
 
     def observe(self, body: Mapping[str, Any], *, deleted: bool = False) -> None:
         """From the kopf event handler: milestones and final results, now."""
