@@ -32,7 +32,7 @@ from devops_orchestrator.constants import (
     VERSION,
 )
 from devops_orchestrator.core.jobs import build_job_config
-from devops_orchestrator.core.unwatch import WATCH_SELECTOR
+from devops_orchestrator.core.unwatch import JOB_WATCH_SELECTOR, WATCH_SELECTOR
 from devops_orchestrator.definitions import load_definitions
 from devops_orchestrator.reconcile import Reconciler
 
@@ -93,6 +93,8 @@ async def configure(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> Non
         # Tasks labelled settled (by the collector, core.unwatch) are not streamed at all:
         # kopf keeps a record per object it sees, and lists them all at every start.
         settings.watching.label_selectors[GROUP, PLURAL] = WATCH_SELECTOR
+        # And the Jobs of settled tasks (the collector labels them); only ours, server-side.
+        settings.watching.label_selectors["batch", "jobs"] = JOB_WATCH_SELECTOR
     kube.api_client()  # fail at start-up, not on the first task, without credentials
     key = Secrets().anthropic_api_key
     planner = build_planner(_settings, key.get_secret_value() if key else None)

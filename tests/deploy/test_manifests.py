@@ -130,7 +130,7 @@ def test_workers_hold_no_rights_and_the_operator_acts_in_task_namespaces_only(
         "devops-orchestrator-tasks",
     }
     assert _rules(find(objects, "ClusterRole", "devops-orchestrator-tasks")) == {
-        ("batch", "jobs"): {"create"},  # worker Jobs run only where manifests/worker is
+        ("batch", "jobs"): {"create", "patch"},  # worker Jobs run only where manifests/worker is
         ("", "pods/log"): {"get"},
         ("", "configmaps"): {"get", "list", "create", "update"},
         ("", "secrets"): {"get"},

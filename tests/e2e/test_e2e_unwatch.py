@@ -20,6 +20,10 @@ def _label(tasks: Tasks, name: str) -> str | None:
     return labels.get(LABEL_SETTLED)
 
 
+def _job_labels(tasks: Tasks, name: str) -> list[str | None]:
+    return [(j.metadata.labels or {}).get(LABEL_SETTLED) for j in tasks.jobs(name)]
+
+
 def test_a_settled_task_leaves_the_watch_and_a_retry_brings_it_back(tasks: Tasks) -> None:
     name = "settles-then-retried"
     tasks.create(
@@ -33,6 +37,12 @@ def test_a_settled_task_leaves_the_watch_and_a_retry_brings_it_back(tasks: Tasks
     wait_for(
         "the collector to take the settled task out of the watch",
         lambda: _label(tasks, name) == "true",
+        timeout=60,
+        explain=lambda: tasks.describe(name),
+    )
+    wait_for(
+        "its Job to leave the Job watch too",
+        lambda: _job_labels(tasks, name) == ["true"],
         timeout=60,
         explain=lambda: tasks.describe(name),
     )
@@ -50,8 +60,8 @@ def test_a_settled_task_leaves_the_watch_and_a_retry_brings_it_back(tasks: Tasks
     assert [w for w, _ in jobs] == ["docker-worker", "docker-worker"]
     assert len({n for _, n in jobs}) == 2
     wait_for(
-        "the task to leave the watch again once settled",
-        lambda: _label(tasks, name) == "true",
+        "the task and both its Jobs to leave the watch again once settled",
+        lambda: _label(tasks, name) == "true" and _job_labels(tasks, name) == ["true", "true"],
         timeout=60,
         explain=lambda: tasks.describe(name),
     )

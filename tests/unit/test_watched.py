@@ -125,6 +125,18 @@ def test_nothing_is_kept_of_settled_deleted_or_unknown_tasks() -> None:
     assert len(watched) == 0 and watched.task(KEY) is None
 
 
+def test_a_settled_task_retried_while_watched_lists_its_jobs_again() -> None:
+    """Its Jobs left the Job watch when it settled (core.unwatch): its next pass must not
+    take "no Job" from here."""
+    watched = WatchedTasks()
+    assert watched.observe_task("ADDED", _task(1))
+    watched.add_created_job(KEY, _job("t-docker-1", 2))
+    assert not watched.observe_task("MODIFIED", _task(3, phase="Failed"))
+    retried = _task(4, phase="Failed", **{ANNOTATION_RETRY: "1"})
+    assert watched.observe_task("MODIFIED", retried)
+    assert watched.jobs(KEY, "uid-t") is None
+
+
 def test_resource_versions_order_copies_of_one_object() -> None:
     assert is_older(_task(9), _task(10))
     assert not is_older(_task(10), _task(9))

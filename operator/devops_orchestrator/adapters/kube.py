@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import urllib3
@@ -112,6 +112,34 @@ def list_items(
     )
     items: list[dict[str, Any]] = body.get("items", []) if body else []
     return items
+
+
+def iter_pages(
+    what: str,
+    namespaces: Sequence[str],
+    in_namespace: Callable[..., Any],
+    everywhere: Callable[..., Any],
+    page_size: int,
+    **params: Any,
+) -> Iterator[list[dict[str, Any]]]:
+    """The items of a list call in `namespaces` (`in_namespace(namespace, ...)`), or in
+    every namespace when empty (`everywhere(...)`), one page per API call."""
+    scopes: list[str | None] = [*namespaces] or [None]
+    for namespace in scopes:
+        token: str | None = None
+        while True:
+            paging: dict[str, Any] = {"limit": page_size, **params}
+            if token:
+                paging["_continue"] = token
+            if namespace is None:
+                body = call(f"list {what}", everywhere, **paging)
+            else:
+                body = call(f"list {what} in {namespace}", in_namespace, namespace, **paging)
+            body = body or {}
+            yield list(body.get("items") or [])  # null in an empty metadata-only list
+            token = (body.get("metadata") or {}).get("continue")
+            if not token:
+                break
 
 
 def list_configmaps(namespace: str, label_selector: str) -> list[dict[str, Any]]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 from kubernetes import client
 
 from devops_orchestrator.adapters.errors import PermanentError, RetryableError
-from devops_orchestrator.adapters.kube import api_client, call
+from devops_orchestrator.adapters.kube import api_client, call, iter_pages
 from devops_orchestrator.constants import GROUP, PLURAL, VERSION
 
 
@@ -87,37 +88,14 @@ def iter_task_pages(
 ) -> Iterator[list[dict[str, Any]]]:
     """DevOpsTasks in `namespaces` (every namespace when empty), one page per API call."""
     api = _api()
-    scopes: list[str | None] = [*namespaces] or [None]
-    for namespace in scopes:
-        token: str | None = None
-        while True:
-            paging: dict[str, Any] = {"limit": page_size, "label_selector": label_selector}
-            if token:
-                paging["_continue"] = token
-            if namespace is None:
-                body = call(
-                    "list devopstasks",
-                    api.list_cluster_custom_object,
-                    GROUP,
-                    VERSION,
-                    PLURAL,
-                    **paging,
-                )
-            else:
-                body = call(
-                    f"list devopstasks in {namespace}",
-                    api.list_namespaced_custom_object,
-                    GROUP,
-                    VERSION,
-                    namespace,
-                    PLURAL,
-                    **paging,
-                )
-            body = body or {}
-            yield list(body.get("items", []))
-            token = (body.get("metadata") or {}).get("continue")
-            if not token:
-                break
+    return iter_pages(
+        "devopstasks",
+        namespaces,
+        partial(api.list_namespaced_custom_object, GROUP, VERSION, plural=PLURAL),
+        partial(api.list_cluster_custom_object, GROUP, VERSION, PLURAL),
+        page_size,
+        label_selector=label_selector,
+    )
 
 
 def list_tasks(namespaces: Sequence[str] = (), label_selector: str = "") -> list[dict[str, Any]]:
