@@ -132,15 +132,23 @@ async def stop_collector(memo: Any, **_: Any) -> None:
 # No create/update/resume handler and no timer: kopf would persist its progress and
 # diff-base in annotations and add a finalizer (several PATCHes per task). The watch
 # events carry all a pass needs; `Reconciler.task_event` decides which ask for one.
+# One handler per kind: kopf's cost per handler and event (its causes, arguments and
+# logger) is paid once, for the reconciler and then the bridge or the progress relay.
 @kopf.on.event(*_TASKS)
 async def task_watched(memo: Any, body: kopf.Body, type: str | None, **_: Any) -> None:
-    _reconciler(memo).task_event(type, body)
+    try:
+        _reconciler(memo).task_event(type, body)
+    finally:
+        await _bridge.task_event(body, type)
 
 
 @kopf.on.event("batch", "v1", "jobs", labels=_OWNED_JOBS)
 async def owned_job_event(memo: Any, body: kopf.Body, type: str | None, **_: Any) -> None:
-    _reconciler(memo).job_event(type, body)
+    try:
+        _reconciler(memo).job_event(type, body)
+    finally:
+        _progress.job_progress(body, type)
 
 
 from devops_orchestrator.bridge import hooks as _bridge  # noqa: E402  (after ours: startup order)
-from devops_orchestrator.progress import hooks as _progress  # noqa: E402, F401
+from devops_orchestrator.progress import hooks as _progress  # noqa: E402

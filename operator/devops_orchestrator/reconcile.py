@@ -57,6 +57,8 @@ from devops_orchestrator.workspace_turns import end_turn, take_turn
 logger = logging.getLogger(__name__)
 
 TaskKey = tuple[str, str]  # (namespace, name)
+# kopf's context variables of its Event poster (kopf.event reads them).
+KOPF_POSTER_VARS = frozenset({"event_queue_var", "event_queue_loop_var"})
 # Bounds the decide-again loop after refused creates (each round fails one worker or more).
 MAX_REFUSED_REDECISIONS = 8
 # Chooses a task's workers with I/O (the Claude planner); None: the deterministic one.
@@ -304,11 +306,28 @@ class Reconciler:
         # them: kopf's context holds the event's cause, with the whole body, and a timer
         # would keep that alive for `recheck_seconds`.
         self._context = contextvars.copy_context()
+        self._poster_lent = False
         self._background: set[asyncio.Task[None]] = set()
+
+    def _borrow_event_poster(self) -> None:
+        """kopf sets its Event poster (queue and loop) in the context of each object it
+        handles, not at start-up: the first handler call lends it to the reconciler's own
+        context, where the passes post their Events (`kopf.event`)."""
+        if self._poster_lent:
+            return
+        lent = [
+            (var, value)
+            for var, value in contextvars.copy_context().items()
+            if var.name in KOPF_POSTER_VARS
+        ]
+        for var, value in lent:
+            self._context.run(var.set, value)
+        self._poster_lent = len(lent) == len(KOPF_POSTER_VARS)
 
     def task_event(self, event_type: str | None, body: Mapping[str, Any]) -> None:
         """A watch event of a DevOpsTask (type None: kopf's listing): kept, and a pass
         when it asks for one (`WatchedTasks.observe_task`)."""
+        self._borrow_event_poster()
         meta = body.get("metadata") or {}
         key: TaskKey = (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
         if self.watched.observe_task(event_type, body):
@@ -324,6 +343,7 @@ class Reconciler:
         still change. A task not watched (settled, gone, or not listed yet: its own
         listing brings a pass that lists its Jobs) gets none: at a start over finished
         tasks, each of their Jobs cost a pass that read the task and listed its Jobs."""
+        self._borrow_event_poster()
         self.watched.observe_job(event_type, body)
         namespace = (body.get("metadata") or {}).get("namespace")
         task_name = owner_task_name(body)

@@ -1,6 +1,7 @@
 """kopf hooks of the Redis bridge: start and stop it with the operator, feed it every
-DevOpsTask event, report Redis reachability in the health probe and in readiness
-(`readiness`, served as `/readyz` by the metrics server). Decorators only."""
+DevOpsTask event (`task_event`, called by the task handler of `handlers`), report Redis
+reachability in the health probe and in readiness (`readiness`, served as `/readyz` by
+the metrics server)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import kopf
 from devops_orchestrator.adapters.tasks import KubeTaskStore
 from devops_orchestrator.bridge.runtime import Bridge
 from devops_orchestrator.config import get_settings
-from devops_orchestrator.constants import GROUP, PLURAL, VERSION
 
 _state: dict[str, Bridge] = {}
 
@@ -66,10 +66,10 @@ async def stop_bridge(**_: Any) -> None:
         await asyncio.to_thread(bridge.stop)
 
 
-@kopf.on.event(GROUP, VERSION, PLURAL)
-async def task_event(body: kopf.Body, type: str | None, **_: Any) -> None:
+async def task_event(body: kopf.Body, event_type: str | None) -> None:
+    """A watch event of a DevOpsTask (from `handlers.task_watched`)."""
     bridge = current_bridge()
-    deleted = type == "DELETED"
+    deleted = event_type == "DELETED"
     if bridge is None or not bridge.has_work(body, deleted=deleted):
         return  # most events: thousands of finished tasks at start-up cost no thread hop
     await asyncio.to_thread(bridge.observe, dict(body), deleted=deleted)

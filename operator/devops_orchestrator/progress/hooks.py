@@ -1,5 +1,5 @@
 """kopf hooks of the progress relay: start and stop it with the operator, and feed it
-the events of our worker Jobs. Decorators only (imported once, from `handlers`)."""
+the events of our worker Jobs (`job_progress`, called by the Job handler of `handlers`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import kopf
 from devops_orchestrator.adapters import redis_client
 from devops_orchestrator.adapters.tasks import WatchedTask
 from devops_orchestrator.config import Secrets, Settings, get_settings
-from devops_orchestrator.constants import LABEL_MANAGED_BY, MANAGED_BY
 from devops_orchestrator.core.progress_throttle import Throttle
 from devops_orchestrator.progress.relay import ProgressRelay, RelayLimits
 
@@ -49,8 +48,8 @@ async def stop_progress(**_: Any) -> None:
             relay.redis.close()
 
 
-@kopf.on.event("batch", "v1", "jobs", labels={LABEL_MANAGED_BY: MANAGED_BY})
-async def job_progress(body: kopf.Body, type: str | None, **_: Any) -> None:
+def job_progress(body: kopf.Body, event_type: str | None) -> None:
+    """A watch event of one of our worker Jobs (from `handlers.owned_job_event`)."""
     relay = _state.get("relay")
     if relay is not None:
-        relay.on_job(type, body)
+        relay.on_job(event_type, body)
