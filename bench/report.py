@@ -156,7 +156,9 @@ def render_markdown(results: dict[str, Any]) -> str:
             "MiB",
         ),
         (
-            f"Operator RSS idle ({mem.get('baseline_tasks_present', '?')} tasks present)",
+            f"Operator RSS restarted over {mem.get('baseline_tasks_present', '?')} tasks "
+            f"and {mem.get('baseline_jobs_present', '?')} Jobs "
+            f"({mem.get('baseline_jobs_watched', '?')} still watched)",
             format_summary(mem.get("baseline_rss_kib", {}), scale=mib, fmt=".0f"),
             "MiB",
         ),

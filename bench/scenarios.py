@@ -383,11 +383,17 @@ def memory_with_finished(
         items: Any = custom.list_namespaced_custom_object(GROUP, VERSION, stack.namespace, PLURAL)
         return len(items["items"])
 
+    def jobs() -> tuple[int, int]:
+        """Jobs present, and those of them still in the operator's Job watch."""
+        items = batch.list_namespaced_job(stack.namespace).items
+        out = sum((j.metadata.labels or {}).get(LABEL_SETTLED) == "true" for j in items)
+        return len(items), len(items) - out
+
     stack.stop_operator()
+    jobs_before, jobs_watched = jobs()
     stack.start_operator(max_in_flight)
     base_present = present()
     baseline = settle_rss(stack, samples)
-    jobs_before = len(batch.list_namespaced_job(stack.namespace).items)
     stack.stop_operator()
 
     def create(i: int) -> None:
@@ -402,7 +408,7 @@ def memory_with_finished(
     log(f"{count} finished DevOpsTasks created")
     stack.start_operator(max_in_flight)
     loaded = settle_rss(stack, samples)
-    jobs_after = len(batch.list_namespaced_job(stack.namespace).items)
+    jobs_after = jobs()[0]
     wait_until("the tasks listed", lambda: present() >= base_present + count, 60)
     # Then as after a long life: the collector took them out of the watch; restarted.
     unwatch_s = wait_unwatched(stack, stack.namespace)
@@ -412,6 +418,8 @@ def memory_with_finished(
     return {
         "finished_tasks": count,
         "baseline_tasks_present": base_present,
+        "baseline_jobs_present": jobs_before,
+        "baseline_jobs_watched": jobs_watched,
         "baseline_rss_kib": summarize(baseline),
         "with_finished_rss_kib": summarize(loaded),
         "unwatch_s": unwatch_s,
