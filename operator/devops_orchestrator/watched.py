@@ -38,6 +38,14 @@ def _task_key(obj: Mapping[str, Any]) -> TaskKey:
     return str(meta.get("namespace") or ""), str(meta.get("name") or "")
 
 
+def _kept(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The task as kept here: without `metadata.managedFields` (a few KiB per task after
+    the status writes of a run), which no pass, no status write and no Event reads."""
+    meta = dict(body.get("metadata") or {})
+    meta.pop("managedFields", None)
+    return {**body, "metadata": meta}
+
+
 def _rejoined(body: Mapping[str, Any]) -> bool:
     """A task back in the watch (core.unwatch), not a new one: its earlier Jobs were
     never seen here, so its next pass lists them."""
@@ -71,7 +79,7 @@ class WatchedTasks:
             before = self._tasks.get(key)
             if before is not None and is_older(body, before):
                 return False  # a status write of ours already returned something newer
-            self._tasks[key] = dict(body)
+            self._tasks[key] = _kept(body)
             if event_type is None:
                 self._all_jobs_seen.discard(key)  # Job events may have been missed
                 self._seen_from_creation.discard(key)
@@ -91,7 +99,7 @@ class WatchedTasks:
         with self._lock:
             before = self._tasks.get(key)
             if before is None or not is_older(body, before):
-                self._tasks[key] = dict(body)
+                self._tasks[key] = _kept(body)
 
     def task(self, key: TaskKey) -> dict[str, Any] | None:
         with self._lock:

@@ -125,6 +125,18 @@ def test_nothing_is_kept_of_settled_deleted_or_unknown_tasks() -> None:
     assert len(watched) == 0 and watched.task(KEY) is None
 
 
+def test_a_kept_task_has_no_managed_fields() -> None:
+    watched = WatchedTasks()
+    listed = _task(1)
+    listed["metadata"]["managedFields"] = [{"manager": "devops-orchestrator", "fieldsV1": {}}]
+    watched.observe_task(None, listed)
+    written = _task(2)
+    written["metadata"]["managedFields"] = listed["metadata"]["managedFields"]
+    watched.remember_task(written)
+    assert watched.task(KEY) == _task(2)
+    assert "managedFields" in written["metadata"]  # the caller's body is left as it is
+
+
 def test_a_settled_task_retried_while_watched_lists_its_jobs_again() -> None:
     """Its Jobs left the Job watch when it settled (core.unwatch): its next pass must not
     take "no Job" from here."""
