@@ -386,7 +386,9 @@ def memory_with_finished(
     def jobs() -> tuple[int, int]:
         """Jobs present, and those of them still in the operator's Job watch."""
         items = batch.list_namespaced_job(stack.namespace).items
-        out = sum((j.metadata.labels or {}).get(LABEL_SETTLED) == "true" for j in items)
+        out = sum(
+            ((j.metadata and j.metadata.labels) or {}).get(LABEL_SETTLED) == "true" for j in items
+        )
         return len(items), len(items) - out
 
     stack.stop_operator()
