@@ -57,12 +57,17 @@ def _api() -> client.CoreV1Api:
 
 def find_running_pod(namespace: str, job_name: str) -> str | None:
     """The name of the Job's newest running pod, if any."""
+    newest = find_newest_pod(namespace, job_name)
+    return newest[0] if newest is not None and newest[1] == "Running" else None
+
+
+def find_newest_pod(namespace: str, job_name: str) -> tuple[str, str] | None:
+    """The name and phase of the Job's newest pod, if any."""
     pods = list_job_pods(namespace, job_name)
-    running = [p for p in pods if (p.get("status") or {}).get("phase") == "Running"]
-    if not running:
+    if not pods:
         return None
-    newest = max(running, key=lambda p: str(p.get("metadata", {}).get("creationTimestamp", "")))
-    return str(newest["metadata"]["name"])
+    newest = max(pods, key=lambda p: str(p.get("metadata", {}).get("creationTimestamp", "")))
+    return str(newest["metadata"]["name"]), str((newest.get("status") or {}).get("phase"))
 
 
 def open_log_stream(namespace: str, pod: str, *, tail_lines: int | None = None) -> LogStream:

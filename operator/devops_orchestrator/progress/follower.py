@@ -84,11 +84,16 @@ class Follower:
 
     def _follow(self) -> None:
         target = self.target
-        pod = pod_logs.find_running_pod(target.namespace, target.job_name)
-        if pod is None or self._stopped.is_set():
+        newest = pod_logs.find_newest_pod(target.namespace, target.job_name)
+        if newest is None:
+            return
+        pod, phase = newest
+        # Its result is read from that pod once the Job completes: no second list (also
+        # for a pod that ended before this look, as a short worker's often has).
+        jobs.remember_worker_pod(target.job_uid, pod)
+        if phase != "Running" or self._stopped.is_set():
             return
         self.found_pod = True
-        jobs.remember_worker_pod(target.job_uid, pod)  # its result is read from it: no list
         channels = self._open_channels(target)
         if not channels:
             return
