@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from copy import deepcopy
 from typing import Any
 
+from devops_orchestrator.core.status import is_settled
+
 
 def matches(labels: Mapping[str, str], selector: str) -> bool:
     for term in filter(None, (t.strip() for t in selector.split(","))):
@@ -23,7 +25,8 @@ def matches(labels: Mapping[str, str], selector: str) -> bool:
 
 class RecordingStore:
     """`watching`: as the operator's live watch would, it holds every object (`held`,
-    `held_tasks`) once `show` was called for it; otherwise nothing is held."""
+    `held_tasks`) once `show` was called for it, until it is settled (the watch forgets a
+    settled task at once); otherwise nothing is held."""
 
     def __init__(self, watching: bool = False) -> None:
         self.objects: dict[tuple[str, str], dict[str, Any]] = {}
@@ -55,13 +58,13 @@ class RecordingStore:
     def held(self, namespace: str, name: str) -> dict[str, Any] | None:
         found = self.objects.get((namespace, name))
         shown = (namespace, name) in self.shown
-        return deepcopy(found) if found is not None and shown else None
+        return deepcopy(found) if found is not None and shown and not is_settled(found) else None
 
     def held_tasks(self, namespace: str) -> list[dict[str, Any]] | None:
         if not self.watching:
             return None
         shown = [key for key in self.objects if key in self.shown and key[0] == namespace]
-        return [deepcopy(self.objects[key]) for key in shown]
+        return [deepcopy(self.objects[k]) for k in shown if not is_settled(self.objects[k])]
 
     def list(self, label_selector: str = "", namespace: str | None = None) -> list[dict[str, Any]]:
         self.lists.append((label_selector, namespace))

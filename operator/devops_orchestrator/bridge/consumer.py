@@ -146,6 +146,20 @@ class Consumer:
             self._in_flight = taken if held is None else taken | set(self._unseen)
         self._refreshed_at = now
 
+    def seen(self, body: Mapping[str, Any], *, deleted: bool = False) -> None:
+        """A watch event of a task: final or deleted, it frees its place under the cap at
+        once. The watch forgets a task as soon as it is settled, so one that finished
+        between two counts would otherwise be counted as not shown yet for
+        UNSEEN_SECONDS (short tasks then filled the cap with finished ones)."""
+        meta = body.get("metadata") or {}
+        if meta.get("namespace") != self.namespace:
+            return
+        if deleted or is_final(body.get("status") or {}):
+            name = str(meta.get("name"))
+            with self._lock:
+                self._unseen.pop(name, None)
+                self._in_flight.discard(name)
+
     def _counts(self, body: Mapping[str, Any]) -> bool:
         """Whether the task holds a place under the cap: taken from our queue, not final,
         and its result not out."""

@@ -70,7 +70,10 @@ async def task_event(body: kopf.Body, event_type: str | None) -> None:
     """A watch event of a DevOpsTask (from `handlers.task_watched`)."""
     bridge = current_bridge()
     deleted = event_type == "DELETED"
-    if bridge is None or not bridge.has_work(body, deleted=deleted):
+    if bridge is None:
+        return
+    bridge.seen(body, deleted=deleted)
+    if not bridge.has_work(body, deleted=deleted):
         return  # most events: thousands of finished tasks at start-up cost no thread hop
     await asyncio.to_thread(bridge.observe, dict(body), deleted=deleted)
 

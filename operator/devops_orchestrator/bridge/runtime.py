@@ -152,6 +152,10 @@ class Bridge:
         self.probe_client.close()
         logger.info("Redis bridge stopped")
 
+    def seen(self, body: Mapping[str, Any], *, deleted: bool = False) -> None:
+        """Every task event, in the event loop (no I/O): the in-flight count's view."""
+        self.consumer.seen(body, deleted=deleted)
+
     def has_work(self, body: Mapping[str, Any], *, deleted: bool = False) -> bool:
         """Whether `observe` would do anything for this body (answered in the event loop,
         so finished and foreign tasks, and events with no new milestone, cost no thread
