@@ -249,17 +249,25 @@ def test_a_task_that_finished_before_the_watch_showed_it_frees_its_place(
     assert consumer.in_flight == 0
 
 
+def take_the_only_item(
+    consumer: Consumer, redis_client: redis.Redis, item: dict[str, Any]
+) -> tuple[RecordingStore, dict[str, Any]]:
+    """`item` in flight, taken by the recovery sweep: the store and the task it made."""
+    put_in_flight(redis_client, item)
+    consumer.recover()
+    store = consumer.store
+    assert isinstance(store, RecordingStore)
+    (body,) = store.objects.values()
+    return store, body
+
+
 def test_a_result_is_marked_published_once_by_this_process(
     consumer: Consumer, redis_client: redis.Redis
 ) -> None:
     """The final event and the sweep's listing may both see the task before its mark:
     one publish, one mark written."""
     item = task("Containerize the app")
-    put_in_flight(redis_client, item)
-    consumer.recover()
-    store = consumer.store
-    assert isinstance(store, RecordingStore)
-    (body,) = store.objects.values()
+    store, body = take_the_only_item(consumer, redis_client, item)
     body["status"] = {"phase": "Succeeded", "completedAt": "2026-12-01T12:00:00Z"}
     body["metadata"]["uid"] = "uid-1"
     stale = deepcopy(body)  # as both saw it, before the mark
@@ -276,11 +284,7 @@ def test_events_of_a_running_task_write_only_new_milestones(
     new milestone writes nothing (and asks for no thread), one that does logs only it;
     the sweep writes all again, in case Redis lost them."""
     item = task("Containerize the app")
-    put_in_flight(redis_client, item)
-    consumer.recover()
-    store = consumer.store
-    assert isinstance(store, RecordingStore)
-    (body,) = store.objects.values()
+    _, body = take_the_only_item(consumer, redis_client, item)
     result, logs = c.result_key(item["task_id"]), c.result_logs_key(item["task_id"])
     assert redis_client.hget(result, "status") == "in_progress"
     assert not consumer.has_news(body)
