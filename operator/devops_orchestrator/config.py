@@ -220,6 +220,11 @@ REDIS_SOCKET_MARGIN_SECONDS = 10.0  # socket timeout = block time + this: idle B
 REDIS_PROBE_TIMEOUT_SECONDS = 2.0  # a readiness probe must answer well within its own timeout
 KUBE_CONFLICT_DELAY_SECONDS = 1.0  # a 409: someone else wrote; re-observe soon
 KUBE_OUTAGE_DELAY_SECONDS = 5.0  # throttling, 5xx, connection errors
+# Connections the API client keeps for reuse: every thread that may call at once (the
+# passes' executor, up to 32 threads, the collector's deletes, the bridge's loops). The
+# client's default (5 per CPU, 10 here) made bursts open connections and throw them away
+# ("Connection pool is full, discarding connection"), each a new TLS handshake.
+KUBE_POOL_CONNECTIONS = 48
 RECONCILE_CONFLICT_REPEATS = 3  # passes re-run at once when the status write meets a 409
 BRIDGE_BACKOFF_START_SECONDS = 0.5  # a bridge loop's first wait after a failed step
 BRIDGE_BACKOFF_MAX_SECONDS = 15.0

@@ -43,7 +43,11 @@ from devops_orchestrator.core.pod_creation import (
     name_of,
     nothing_to_read_yet,
 )
-from devops_orchestrator.core.policies import UNEXPECTED_ERROR_DELAY_SECONDS, rerun_at_once
+from devops_orchestrator.core.policies import (
+    UNEXPECTED_ERROR_DELAY_SECONDS,
+    rerun_at_once,
+    safety_net_delay,
+)
 from devops_orchestrator.core.routing import RoutingDecision
 from devops_orchestrator.core.spend import build_usage_delta, default_budget
 from devops_orchestrator.core.status import build_worker_durations, is_settled, read_status
@@ -286,8 +290,9 @@ class Reconciler:
         recheck_seconds: float = 60.0,
     ) -> None:
         self.job_config = job_config
-        # The safety net: a task with no pass for this long gets one that reads it and
-        # lists its Jobs again (a missed watch event cannot leave it hanging).
+        # The safety net: a task with no pass for this long (stretched with many tasks in
+        # flight: `safety_net_delay`) gets one that reads it and lists its Jobs again (a
+        # missed watch event cannot leave it hanging).
         self.recheck_seconds = recheck_seconds
         self.definitions = tuple(definitions)
         self.planner = planner
@@ -530,4 +535,5 @@ class Reconciler:
         if decision.requeue_after is not None and decision.requeue_after < self.recheck_seconds:
             self.trigger(*key, after=max(0.05, decision.requeue_after))
         else:
-            self.trigger(*key, after=self.recheck_seconds, fresh=True)
+            net = safety_net_delay(self.recheck_seconds, len(self.watched))
+            self.trigger(*key, after=net, fresh=True)

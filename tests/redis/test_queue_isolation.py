@@ -17,7 +17,7 @@ import redis
 from devops_orchestrator import constants as c
 from devops_orchestrator.adapters.errors import PermanentError, RetryableError
 from devops_orchestrator.adapters.redis_client import connect
-from devops_orchestrator.bridge.consumer import Consumer
+from devops_orchestrator.bridge.consumer import UNSEEN_SECONDS, Consumer
 from fixtures_redis import RedisServer
 from task_store_double import RecordingStore
 
@@ -223,6 +223,31 @@ def test_with_a_live_watch_intake_reads_nothing_and_the_cap_lists_once(
     key = (second["metadata"]["namespace"], second["metadata"]["name"])
     assert key not in store.gets
     assert [body["metadata"]["name"] for body in store.created].count(key[1]) == 1
+
+
+def test_the_sweep_leaves_alone_items_taken_here_the_watch_has_not_shown_yet(
+    consumer: Consumer, redis_client: redis.Redis
+) -> None:
+    """Under a burst the watch lags the creates by seconds: a sweep in that window used
+    to take the item again (a create refused as existing, then a read). Once the watch
+    shows the task, or once it has not shown it for UNSEEN_SECONDS, the sweep looks again."""
+    store = RecordingStore(watching=True)
+    seconds = [1000.0]
+    consumer.store, consumer.monotonic = store, lambda: seconds[0]
+    item = task("Containerize the app")
+    put_in_flight(redis_client, item)
+    consumer.recover()
+    (key,) = store.objects
+    running = c.result_key(item["task_id"])
+    redis_client.delete(running)
+    consumer.recover()  # not shown yet, taken here a moment ago
+    assert len(store.created) == 1 and store.gets == []
+    assert not redis_client.exists(running)
+
+    seconds[0] += UNSEEN_SECONDS  # taken longer ago than the watch ever lags
+    consumer.recover()
+    assert len(store.created) == 2 and store.gets == [key]  # looked at again
+    assert redis_client.hget(running, "status") == "in_progress"
 
 
 def test_a_task_that_finished_before_the_watch_showed_it_frees_its_place(

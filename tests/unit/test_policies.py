@@ -18,6 +18,7 @@ from devops_orchestrator.core.policies import (
     may_retry_worker,
     next_backoff,
     rerun_at_once,
+    safety_net_delay,
     worker_attempts,
 )
 
@@ -90,3 +91,13 @@ def test_backoff_doubles_from_its_start_up_to_its_cap() -> None:
     assert all(b == min(BRIDGE_BACKOFF_MAX_SECONDS, a * 2) for a, b in itertools.pairwise(waits))
     assert waits[-1] == BRIDGE_BACKOFF_MAX_SECONDS
     assert next_backoff(0.0) == BRIDGE_BACKOFF_START_SECONDS  # a success resets it
+
+
+@pytest.mark.parametrize(
+    ("tasks", "delay"),
+    [(0, 60.0), (1, 60.0), (120, 60.0), (121, 60.5), (1000, 500.0), (10000, 5000.0)],
+)
+def test_the_safety_net_stays_within_its_budget_of_passes(tasks: int, delay: float) -> None:
+    """At most SAFETY_NET_PASSES_PER_SECOND (2) for all tasks together; never sooner
+    than the interval as set."""
+    assert safety_net_delay(60.0, tasks) == delay

@@ -9,6 +9,8 @@ import gc
 import weakref
 from typing import Any
 
+import pytest
+
 from devops_orchestrator.config import get_settings
 from devops_orchestrator.constants import API_VERSION, KIND
 from devops_orchestrator.core.decision import Decision
@@ -99,3 +101,21 @@ async def test_a_timer_does_not_keep_the_triggering_event_alive() -> None:
     assert list(reconciler._requeues) == [KEY]
     reconciler._cancel_requeue(KEY)
     await asyncio.sleep(0)
+
+
+async def test_the_safety_net_is_stretched_when_many_tasks_are_in_flight() -> None:
+    """Each net reads its task and lists its Jobs: with 1,000 tasks waiting for their pods
+    a net per task per minute loaded a cluster that was slow already."""
+    reconciler = _reconciler()
+    loop = asyncio.get_running_loop()
+    running = PassOutcome(task=_task("Running"), decision=Decision(status={}, status_patch={}))
+    reconciler.watched.observe_task("ADDED", _task("Running"))
+    reconciler._after_pass(KEY, running)
+    assert reconciler._requeues[KEY].when() - loop.time() == pytest.approx(60.0, abs=1.0)
+    for index in range(1000):
+        other = _task("Running")
+        other["metadata"].update(name=f"t{index}", uid=f"uid-{index}")
+        reconciler.watched.observe_task("ADDED", other)
+    reconciler._after_pass(KEY, running)
+    assert reconciler._requeues[KEY].when() - loop.time() == pytest.approx(500.5, abs=1.0)
+    reconciler._cancel_requeue(KEY)

@@ -18,7 +18,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from devops_orchestrator.adapters.errors import AdapterError, PermanentError, RetryableError
-from devops_orchestrator.config import KUBE_OUTAGE_DELAY_SECONDS
+from devops_orchestrator.config import KUBE_OUTAGE_DELAY_SECONDS, KUBE_POOL_CONNECTIONS
 from devops_orchestrator.core.policies import api_retry_delay
 
 
@@ -56,15 +56,26 @@ def api_client() -> client.ApiClient:
                 config.load_incluster_config()  # type: ignore[no-untyped-call]
             except ConfigException:
                 config.load_kube_config()  # type: ignore[no-untyped-call]
-            _api_client = client.ApiClient()
+            _api_client = client.ApiClient(pooled(client.Configuration.get_default_copy()))
         return _api_client
+
+
+def pooled(
+    configuration: client.Configuration, connections: int = KUBE_POOL_CONNECTIONS
+) -> client.Configuration:
+    """`configuration` keeping up to `connections` connections open for reuse (read
+    when an ApiClient is made from it)."""
+    configuration.connection_pool_maxsize = connections
+    return configuration
 
 
 def use_kubeconfig(path: str | None) -> None:
     """Use the kubeconfig at `path` (or the default one) for every call from now on.
     Raises PermanentError when it cannot be loaded."""
     try:
-        api = config.new_client_from_config(config_file=path)  # type: ignore[no-untyped-call]
+        api = config.new_client_from_config(  # type: ignore[no-untyped-call]
+            config_file=path, client_configuration=pooled(client.Configuration())
+        )
     except (ConfigException, OSError) as exc:
         raise PermanentError(f"cannot load the kubeconfig: {exc}") from exc
     use_api_client(api)

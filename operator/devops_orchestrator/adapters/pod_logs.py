@@ -7,6 +7,7 @@ Errors follow `adapters.errors`."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import socket
 import threading
 from collections.abc import Iterator
@@ -18,8 +19,8 @@ from kubernetes.client.exceptions import ApiException
 
 from devops_orchestrator.adapters.errors import RetryableError
 from devops_orchestrator.adapters.jobs import list_job_pods
-from devops_orchestrator.adapters.kube import api_client, map_api_exception
-from devops_orchestrator.config import KUBE_OUTAGE_DELAY_SECONDS
+from devops_orchestrator.adapters.kube import api_client, map_api_exception, pooled
+from devops_orchestrator.config import KUBE_OUTAGE_DELAY_SECONDS, get_settings
 
 CHUNK_BYTES = 64 * 1024
 CONNECT_TIMEOUT_SECONDS = 10.0
@@ -51,7 +52,11 @@ def _api() -> client.CoreV1Api:
         if _followers_api is None or _base_api is not base:
             if _followers_api is not None:
                 _followers_api.close()  # type: ignore[no-untyped-call]
-            _followers_api, _base_api = client.ApiClient(base.configuration), base
+            # One connection per follower, each given back at its stream's end: a pool
+            # smaller than the followers at once threw connections away.
+            followers = get_settings().progress_max_followers
+            configuration = pooled(copy.deepcopy(base.configuration), followers)
+            _followers_api, _base_api = client.ApiClient(configuration), base
         return client.CoreV1Api(_followers_api)
 
 

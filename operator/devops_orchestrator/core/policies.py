@@ -58,6 +58,21 @@ def api_retry_delay(status: int) -> float | None:
 
 UNEXPECTED_ERROR_DELAY_SECONDS = 10.0
 
+# The safety net's passes (each reads its task and lists its Jobs, and a pod or Event
+# list per Job still waiting) across all tasks, at most this many per second. A watch
+# event is rarely missed (kopf resumes its watch from the last version it saw and lists
+# again when that is too old), so the net must not load a slow cluster further: at
+# 1,000 tasks in flight waiting minutes for their pods, one net per task per minute made
+# 2.5 task reads and Job lists per task, more the slower the cluster got.
+SAFETY_NET_PASSES_PER_SECOND = 2.0
+
+
+def safety_net_delay(recheck_seconds: float, tasks_covered: int) -> float:
+    """Seconds until a task's next safety-net pass: `recheck_seconds`, stretched so that
+    the nets of the `tasks_covered` unfinished tasks together stay within
+    SAFETY_NET_PASSES_PER_SECOND (120 tasks or fewer: `recheck_seconds` as set)."""
+    return max(recheck_seconds, tasks_covered / SAFETY_NET_PASSES_PER_SECOND)
+
 
 def rerun_at_once(status: int, repeat: int) -> bool:
     """Whether the pass numbered `repeat` (from 0) that failed with HTTP `status` runs
