@@ -42,7 +42,9 @@ def render_request_split(costs: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _request_sections(one: dict[str, Any], three: dict[str, Any]) -> list[str]:
+def _request_sections(
+    one: dict[str, Any], three: dict[str, Any], bare: dict[str, Any]
+) -> list[str]:
     lines: list[str] = []
     for title, costs in (("one-worker task", one), ("three-worker task", three)):
         if not costs:
@@ -59,7 +61,27 @@ def _request_sections(one: dict[str, Any], three: dict[str, Any]) -> list[str]:
             "",
             *render_request_split(costs),
         ]
+    if bare:
+        lines += [
+            "",
+            "## What a bare Job costs (the floor runs)",
+            "",
+            "The same split for one bare Job (created by the harness, one pod that exits at "
+            f"once), net of the idle background: {bare.get('all_api_requests_per_task', 0):.1f} "
+            "requests by every client. Each worker of a task costs the cluster about as much.",
+            "",
+            *render_request_split(bare),
+        ]
     return lines
+
+
+def _one_figure(costs: dict[str, Any]) -> str:
+    value = costs.get("all_api_requests_per_task")
+    return (
+        "n/a"
+        if value is None
+        else f"{value:.1f} (operator {costs.get('operator_api_requests_per_task', 0):.1f})"
+    )
 
 
 def render_markdown(results: dict[str, Any]) -> str:
@@ -91,6 +113,11 @@ def render_markdown(results: dict[str, Any]) -> str:
         ),
         ("Floor: bare Job create → Complete, p50", format_summary(floor), "s"),
         ("Floor p95", format_summary(floor, "p95"), "s"),
+        (
+            "API requests per bare Job, all clients (net of idle)",
+            _one_figure(results.get("floor", {}).get("api_breakdown") or {}),
+            "req",
+        ),
         (
             "Task latency (1 worker, LPUSH → final result), p50",
             format_summary(lat.get("seconds", {})),
@@ -196,7 +223,11 @@ def render_markdown(results: dict[str, Any]) -> str:
         f"Throughput outcomes: {first.get('completed', '?')} completed, "
         f"{first.get('failed', '?')} failed; Jobs created for the finished tasks: "
         f"{mem.get('jobs_created_for_finished_tasks', '?')}.",
-        *_request_sections(lat.get("api_breakdown") or {}, first.get("api_breakdown") or {}),
+        *_request_sections(
+            lat.get("api_breakdown") or {},
+            first.get("api_breakdown") or {},
+            results.get("floor", {}).get("api_breakdown") or {},
+        ),
         "",
     ]
     return "\n".join(lines)

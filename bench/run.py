@@ -77,10 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "standalone": startup.measure(args.startup_runs),
             "in_cluster": startup.measure(args.startup_runs, stack.namespace, stack.kubeconfig),
         }
-        results["floor"] = scenarios.floor(stack, watcher, args.floor_runs)
         scenarios.log("sampling the idle background")
         idle = scenarios.idle_rates(stack, r, args.idle_seconds)
         results["idle"] = idle
+        results["floor"] = scenarios.floor(stack, watcher, args.floor_runs, idle)
         results["latency"] = scenarios.latency(
             stack, watcher, args.latency_runs, args.cost_batch, idle
         )

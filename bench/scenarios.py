@@ -117,10 +117,15 @@ def per_task_cost(
 # --- floor --------------------------------------------------------------------------------
 
 
-def floor(stack: Stack, watcher: Watcher, runs: int) -> dict[str, Any]:
-    """A bare Job, one pod that exits at once: create -> Complete, one at a time."""
+def floor(
+    stack: Stack, watcher: Watcher, runs: int, idle: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A bare Job, one pod that exits at once: create -> Complete, one at a time. With
+    `idle` (`idle_rates`), also what one bare Job costs in API requests, by client and
+    verb, net of the idle background: the cluster's own share of any task's requests."""
     batch = k8s.BatchV1Api(stack.kube())
     durations: list[float] = []
+    before = snapshot(stack) if idle else None  # (the operator may not run yet)
     for i in range(runs):
         name = stack.new_name("floor")
         job = {
@@ -147,10 +152,15 @@ def floor(stack: Stack, watcher: Watcher, runs: int) -> dict[str, Any]:
         batch.create_namespaced_job(stack.namespace, job)  # type: ignore[arg-type]
         durations.append(watcher.wait_job(name, 120) - start)
         log(f"floor {i + 1}/{runs}: {durations[-1]:.2f} s")
+    api: dict[str, Any] = {}
+    if before is not None and idle:
+        time.sleep(2.0)  # the last Job's status writes and Events
+        costs = build_costs(before, snapshot(stack), runs, FLOW_SCHEMA)
+        api = net_of_idle(costs, idle["api_split_per_s"])
     batch.delete_collection_namespaced_job(
         stack.namespace, label_selector="bench=floor", propagation_policy="Background"
     )
-    return {"runs": durations, "seconds": summarize(durations)}
+    return {"runs": durations, "seconds": summarize(durations), "api_breakdown": api}
 
 
 # --- latency and pickup -------------------------------------------------------------------

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 from bench.api_costs import Snapshot, build_costs, net_of_idle, summarize_breakdowns
-from bench.report import render_request_split
+from bench.report import render_markdown, render_request_split
 
 FLOW = "bench-operator"
 
@@ -93,3 +93,22 @@ def test_the_split_renders_as_tables() -> None:
     assert f"| {FLOW} | 7.0 |" in lines
     assert "| POST jobs | 1.0 |" in lines
     assert "| create jobs | 1.0 |" in lines
+
+
+def test_the_bare_jobs_cost_is_shown_beside_the_tasks() -> None:
+    """The cluster's own share of a worker (one bare Job's requests) gets its row and its
+    split, so a task's figure can be read against it."""
+    bare = {
+        "all_api_requests_per_task": 10.96,
+        "operator_api_requests_per_task": 0.0,
+        "api_requests_per_task_by_flow_schema": {"kube-system-service-accounts": 6.0},
+        "api_requests_per_task_by_verb_resource": {"PUT jobs": 3.0},
+    }
+    text = render_markdown({"floor": {"seconds": {}, "api_breakdown": bare}})
+    assert (
+        "| API requests per bare Job, all clients (net of idle) | 11.0 (operator 0.0) | req |"
+        in (text)
+    )
+    assert "## What a bare Job costs (the floor runs)" in text
+    assert "| PUT jobs | 3.0 |" in text
+    assert "## What a bare Job costs" not in render_markdown({"floor": {"seconds": {}}})
