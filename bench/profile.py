@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -72,6 +73,7 @@ class ProfileSummary:
     by_area: Counter[str] = field(default_factory=Counter)
     self_top: Counter[str] = field(default_factory=Counter)
     ours_inclusive: Counter[str] = field(default_factory=Counter)
+    json_callers: Counter[str] = field(default_factory=Counter)
 
     def as_json(self, top: int = 12) -> dict[str, Any]:
         def share(counter: Counter[str]) -> list[dict[str, Any]]:
@@ -86,6 +88,7 @@ class ProfileSummary:
             "by_area": share(self.by_area),
             "self_top": share(self.self_top),
             "ours_inclusive": share(self.ours_inclusive),
+            "json_callers": share(self.json_callers),
         }
 
 
@@ -106,12 +109,28 @@ def summarize_collapsed(text: str) -> ProfileSummary:
         summary.self_top[f"{short_name(func, path)} ({area_of(path)})"] += count
         for name in {short_name(f, p) for f, p in frames if OURS in p}:
             summary.ours_inclusive[name] += count
+        if area_of(path) == "json":
+            summary.json_callers[json_caller(frames)] += count
     return summary
+
+
+def json_caller(frames: list[tuple[str, str]]) -> str:
+    """Who asked for the JSON that a sample decodes or encodes: the nearest kopf frame
+    ("kopf", its watch streams) or function of ours, passing over the one generic API call
+    wrapper (`adapters/kube.py`) that every request of ours goes through."""
+    for func, path in reversed(frames):
+        if "kopf/" in path:
+            return "kopf"
+        if OURS in path and not path.endswith("adapters/kube.py"):
+            return short_name(func, path)
+    return "other"
 
 
 def record(pid: int, seconds: float, out: Path, rate: int = 50) -> subprocess.Popen[bytes]:
     """Starts py-spy sampling `pid` for `seconds` (non-blocking: the target is not paused)
-    into `out`; wait on the returned process."""
+    into `out`; wait on the returned process, or `stop` it sooner. Only samples of a
+    thread holding the GIL count: py-spy otherwise counts a thread blocked in a socket
+    read as busy, and a profile of waits says nothing of the CPU."""
     beside = Path(sys.executable).with_name("py-spy")  # the venv's, when run from it
     binary = str(beside) if beside.exists() else shutil.which("py-spy")
     if binary is None:
@@ -129,6 +148,7 @@ def record(pid: int, seconds: float, out: Path, rate: int = 50) -> subprocess.Po
             "--format",
             "raw",
             "--nonblocking",
+            "--gil",  # only threads holding the GIL: Python CPU time, not waits
             "--subprocesses",
             "--output",
             str(out),
@@ -136,3 +156,10 @@ def record(pid: int, seconds: float, out: Path, rate: int = 50) -> subprocess.Po
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+
+
+def stop(spy: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    """Ends a `record` now: py-spy writes what it sampled on SIGINT, as on Ctrl-C."""
+    if spy.poll() is None:
+        spy.send_signal(signal.SIGINT)
+    spy.wait(timeout=timeout)

@@ -166,12 +166,13 @@ def _profile(profile: dict[str, Any]) -> list[str]:
         ]
 
     return [
-        f"py-spy, {profile.get('samples', 0)} samples of the operator's threads during the "
-        "first burst. py-spy counts a thread blocked in a socket read (an API or Redis "
-        "answer) as busy: those frames are waiting, not CPU.",
+        f"py-spy `--gil`, {profile.get('samples', 0)} samples (50 per second) of the "
+        "operator's thread holding the GIL during the whole first burst: where its Python "
+        "CPU time goes (a thread waiting for an answer holds no GIL and is not counted).",
         "",
         *table("area of the running frame (self time)", profile.get("by_area") or []),
         *table("our functions on the stack (inclusive)", profile.get("ours_inclusive") or []),
+        *table("JSON decoding and encoding, by who asked", profile.get("json_callers") or []),
         *table("hottest frames (self)", profile.get("self_top") or []),
     ]
 

@@ -54,7 +54,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--population", type=int, default=10000, help="finished tasks present")
     p.add_argument("--population-burst", type=int, default=300, help="tasks pushed over them")
     p.add_argument("--floor-runs", type=int, default=10, help="bare Jobs on the KWOK node")
-    p.add_argument("--profile-seconds", type=float, default=60.0, help="py-spy, first burst")
+    p.add_argument(
+        "--profile-seconds", type=float, default=900.0, help="py-spy, first burst (at most)"
+    )
     p.add_argument("--out", type=Path, default=OUT, help="folder for scale-results.json/.md")
     p.add_argument("--keep", action="store_true", help="keep the state folder")
     return p.parse_args(argv)

@@ -95,7 +95,7 @@ def burst(
     finally:
         watcher.stop()
         if spy is not None:
-            spy.wait(timeout=max(60.0, profile_seconds * 2))
+            profile.stop(spy)  # the whole burst, and no more
     stages = stage_counts(stack, namespace)
     timings = [
         TaskTiming(

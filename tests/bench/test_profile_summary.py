@@ -39,3 +39,21 @@ def test_samples_go_to_the_leaf_area_and_to_each_of_our_functions_once() -> None
     assert summary.ours_inclusive["adapters.kube.list_jobs"] == 30
     top = summary.as_json(top=1)
     assert top["by_area"] == [{"name": "kopf", "samples": 60, "share": 0.6}]
+
+
+def test_json_work_is_charged_to_who_asked_for_it() -> None:
+    """kopf's watch streams, or our function behind the generic API call wrapper."""
+    decode = "raw_decode (/usr/lib/python3.11/json/decoder.py:353)"
+    stacks = "\n".join(
+        [
+            f"{THREAD};run (/v/kopf/_cogs/clients/watching.py:240);loads (/u/json/__init__.py:346);"
+            f"{decode} 7",
+            f"{THREAD};{RECONCILE};patch_task_status (/v/devops_orchestrator/adapters/tasks.py:60);"
+            f"call (/v/devops_orchestrator/adapters/kube.py:90);{decode} 3",
+            f"{THREAD};{decode} 1",
+            f"{THREAD};{RECONCILE} 5",
+        ]
+    )
+    summary = summarize_collapsed(stacks)
+    assert summary.json_callers == {"kopf": 7, "adapters.tasks.patch_task_status": 3, "other": 1}
+    assert summary.as_json()["json_callers"][0] == {"name": "kopf", "samples": 7, "share": 0.4375}
