@@ -18,6 +18,7 @@ from devops_orchestrator import constants as c
 from devops_orchestrator.adapters.errors import PermanentError, RetryableError
 from devops_orchestrator.adapters.redis_client import connect
 from devops_orchestrator.bridge.consumer import UNSEEN_SECONDS, Consumer
+from devops_orchestrator.bridge.publish_schedule import RELIST_SECONDS, PublishSchedule
 from fixtures_redis import RedisServer
 from task_store_double import RecordingStore
 
@@ -35,6 +36,23 @@ class RefusingStore(RecordingStore):
         if "refused-for-now" in description:
             raise RetryableError("create devopstask: 503 unavailable", status=503)
         return super().create(manifest)
+
+
+class FlakyAnnotations(RecordingStore):
+    """Refuses to annotate (mark published) while `refusing`, as an API server away."""
+
+    refusing = True
+
+    def annotate(
+        self,
+        namespace: str,
+        name: str,
+        annotations: Mapping[str, str],
+        labels: Mapping[str, str] | None = None,
+    ) -> bool:
+        if self.refusing:
+            raise RetryableError("patch devopstask: 503 unavailable", status=503)
+        return super().annotate(namespace, name, annotations, labels)
 
 
 def task(description: str, task_id: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -363,3 +381,50 @@ def test_publishing_handles_each_task_on_its_own(
     }
     assert marks == {broken["task_id"]: "true", good["task_id"]: "true"}
     assert consumer.publish_pending() == 0  # neither is selected again
+
+
+def test_the_sweep_lists_unpublished_tasks_only_when_a_publication_may_be_owed(
+    consumer: Consumer, redis_client: redis.Redis
+) -> None:
+    """Final results go out from the tasks' watch events; the sweep's listing (every
+    task in flight, full bodies) is for what those could not do: at the first sweep,
+    after a failure, and at least every RELIST_SECONDS."""
+    seconds = [1000.0]
+    store = RecordingStore(watching=True)
+    consumer.store = store
+    consumer.publishing = PublishSchedule(monotonic=lambda: seconds[0])
+    item = task("Containerize the app")
+    assert consumer.publish_pending_when_due() == 0  # the first sweep lists (nothing yet)
+    assert len(store.lists) == 2  # ours by source, kubectl's by label
+    take_the_only_item(consumer, redis_client, item)
+    (body,) = store.objects.values()
+    body["status"] = {"phase": "Succeeded", "completedAt": "2026-12-01T12:00:00Z"}
+    listed = len(store.lists)
+    assert consumer.publish_pending_when_due() == 0 and len(store.lists) == listed  # not due
+
+    consumer.publishing.owe()  # as the bridge does when its final event's publication failed
+    assert consumer.publish_pending_when_due() == 1  # owed: listed, published
+    assert redis_client.hget(c.result_key(item["task_id"]), "status") == "completed"
+    listed = len(store.lists)
+    assert consumer.publish_pending_when_due() == 0 and len(store.lists) == listed
+    seconds[0] += RELIST_SECONDS  # the catch-up of what Redis may have lost meanwhile
+    consumer.publish_pending_when_due()
+    assert len(store.lists) == listed + 2
+
+
+def test_a_publication_that_fails_in_the_listing_is_owed_to_the_next_sweep(
+    consumer: Consumer, redis_client: redis.Redis
+) -> None:
+    store = FlakyAnnotations(watching=True)
+    consumer.store = store
+    consumer.publishing = PublishSchedule(monotonic=lambda: 1000.0)
+    take_the_only_item(consumer, redis_client, task("Containerize the app"))
+    (body,) = store.objects.values()
+    body["status"] = {"phase": "Succeeded", "completedAt": "2026-12-01T12:00:00Z"}
+    assert consumer.publish_pending_when_due() == 0  # its published mark refused (503)
+    listed = len(store.lists)
+    store.refusing = False
+    consumer.publish_pending_when_due()  # owed: the next sweep lists again
+    assert len(store.lists) == listed + 2
+    assert body["metadata"]["labels"][c.LABEL_REDIS_PUBLISHED] == "true"
+    assert consumer.publish_pending_when_due() == 0 and len(store.lists) == listed + 2

@@ -20,6 +20,7 @@ from devops_orchestrator.adapters import network_results, task_queue
 from devops_orchestrator.adapters.errors import AdapterError, RedisUnavailableError, RetryableError
 from devops_orchestrator.adapters.redis_client import Client
 from devops_orchestrator.adapters.tasks import TaskStore
+from devops_orchestrator.bridge.publish_schedule import PublishSchedule
 from devops_orchestrator.bridge.publisher import RecentMarks, observe_task
 from devops_orchestrator.bridge.written import WrittenToRedis
 from devops_orchestrator.core.answering import (
@@ -105,6 +106,7 @@ class Consumer:
     _refreshed_at: float = 0.0
     _marks: RecentMarks = field(default_factory=RecentMarks)
     _written: WrittenToRedis = field(default_factory=WrittenToRedis)
+    publishing: PublishSchedule = field(default_factory=PublishSchedule)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- in-flight cap ------------------------------------------------------------------
@@ -326,8 +328,19 @@ class Consumer:
                 if is_permanent(exc):
                     self._give_up_publishing(body, exc)
                 else:
+                    self.publishing.owe()  # tried again at the next sweep
                     logger.warning("publishing %s: %s", _name(body), exc)
         return count
+
+    def publish_pending_when_due(self) -> int:
+        """`publish_pending`, when `publishing` says a listing is due (the sweep's way)."""
+        if not self.publishing.take_due():
+            return 0
+        try:
+            return self.publish_pending()
+        except BaseException:
+            self.publishing.owe()
+            raise
 
     def observe(
         self, body: Mapping[str, Any], *, deleted: bool = False, catch_up: bool = False

@@ -2,7 +2,8 @@
 
 - consumer: BLMOVE, handle, repeat (stops taking at the in-flight cap);
 - heartbeat: the registry entry every `heartbeat_interval` seconds (active/busy);
-- sweeper: re-handles `tasks:active` and publishes final, unpublished results.
+- sweeper: re-handles `tasks:active` and publishes final, unpublished results (when a
+  listing is due: `bridge.publish_schedule`).
 
 Redis errors never end a loop: it waits with a capped exponential backoff (the client
 reconnects by itself on the next command). Kubernetes errors likewise."""
@@ -108,6 +109,8 @@ class Bridge:
         return None
 
     def _mark(self, reachable: bool, error: BaseException | None = None) -> None:
+        if not reachable:
+            self.consumer.publishing.owe()  # whatever was published meanwhile may be lost
         if reachable and not self._reachable:
             logger.info("Redis is reachable")
         elif not reachable and self._reachable:
@@ -172,6 +175,7 @@ class Bridge:
         except RedisUnavailableError as exc:  # the sweeper publishes it when Redis is back
             self._mark(False, exc)
         except AdapterError as exc:
+            self.consumer.publishing.owe()
             logger.warning("observing %s: %s", (body.get("metadata") or {}).get("name"), exc)
 
     # --- loops --------------------------------------------------------------------------
@@ -215,5 +219,5 @@ class Bridge:
 
     def _sweep(self) -> None:
         self.consumer.recover()
-        self.consumer.publish_pending()
+        self.consumer.publish_pending_when_due()
         self.consumer.refresh_in_flight()
