@@ -43,16 +43,10 @@ class FlakyAnnotations(RecordingStore):
 
     refusing = True
 
-    def annotate(
-        self,
-        namespace: str,
-        name: str,
-        annotations: Mapping[str, str],
-        labels: Mapping[str, str] | None = None,
-    ) -> bool:
+    def annotate(self, *args: Any, **kwargs: Any) -> bool:
         if self.refusing:
             raise RetryableError("patch devopstask: 503 unavailable", status=503)
-        return super().annotate(namespace, name, annotations, labels)
+        return super().annotate(*args, **kwargs)
 
 
 def task(description: str, task_id: str | None = None, **extra: Any) -> dict[str, Any]:
