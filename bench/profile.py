@@ -74,6 +74,7 @@ class ProfileSummary:
     self_top: Counter[str] = field(default_factory=Counter)
     ours_inclusive: Counter[str] = field(default_factory=Counter)
     json_callers: Counter[str] = field(default_factory=Counter)
+    by_role: Counter[str] = field(default_factory=Counter)
 
     def as_json(self, top: int = 12) -> dict[str, Any]:
         def share(counter: Counter[str]) -> list[dict[str, Any]]:
@@ -89,6 +90,7 @@ class ProfileSummary:
             "self_top": share(self.self_top),
             "ours_inclusive": share(self.ours_inclusive),
             "json_callers": share(self.json_callers),
+            "by_role": share(self.by_role),
         }
 
 
@@ -111,7 +113,22 @@ def summarize_collapsed(text: str) -> ProfileSummary:
             summary.ours_inclusive[name] += count
         if area_of(path) == "json":
             summary.json_callers[json_caller(frames)] += count
+        summary.by_role[role_of(frames)] += count
     return summary
+
+
+EVENT_LOOP = "event loop (kopf: watches, per-event work; our handlers)"
+
+
+def role_of(frames: list[tuple[str, str]]) -> str:
+    """What the sampled thread is there for: the event loop (kopf runs it), else the
+    outermost function of ours on its stack (a pass, a bridge loop, the collector)."""
+    if any(func.endswith("run_forever") and "asyncio/" in path for func, path in frames):
+        return EVENT_LOOP
+    for func, path in frames:
+        if OURS in path:
+            return short_name(func, path)
+    return "other"
 
 
 def json_caller(frames: list[tuple[str, str]]) -> str:

@@ -170,6 +170,7 @@ def _profile(profile: dict[str, Any]) -> list[str]:
         "operator's thread holding the GIL during the whole first burst: where its Python "
         "CPU time goes (a thread waiting for an answer holds no GIL and is not counted).",
         "",
+        *table("thread, by what it runs", profile.get("by_role") or []),
         *table("area of the running frame (self time)", profile.get("by_area") or []),
         *table("our functions on the stack (inclusive)", profile.get("ours_inclusive") or []),
         *table("JSON decoding and encoding, by who asked", profile.get("json_callers") or []),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.profile import area_of, parse_frame, summarize_collapsed
+from bench.profile import EVENT_LOOP, area_of, parse_frame, summarize_collapsed
 
 RECONCILE = "run_pass (/v/devops_orchestrator/reconcile.py:270)"
 THREAD = "thread (0x7F01);_bootstrap (threading.py:1002)"
@@ -57,3 +57,17 @@ def test_json_work_is_charged_to_who_asked_for_it() -> None:
     summary = summarize_collapsed(stacks)
     assert summary.json_callers == {"kopf": 7, "adapters.tasks.patch_task_status": 3, "other": 1}
     assert summary.as_json()["json_callers"][0] == {"name": "kopf", "samples": 7, "share": 0.4375}
+
+
+def test_each_sample_goes_to_what_its_thread_is_there_for() -> None:
+    loop = "BaseEventLoop.run_forever (/u/asyncio/base_events.py:608);_run_once (/u/asyncio/b.py:1)"
+    stacks = "\n".join(
+        [
+            f"<module> (/v/devops_orchestrator/__main__.py:5);{loop};"
+            "process (/v/kopf/_core/reactor/processing.py:50) 6",
+            f"{THREAD};_worker (/u/concurrent/futures/thread.py:83);{RECONCILE} 3",
+            f"{THREAD};wait (/u/threading.py:320) 1",
+        ]
+    )
+    summary = summarize_collapsed(stacks)
+    assert summary.by_role == {EVENT_LOOP: 6, "reconcile.run_pass": 3, "other": 1}
