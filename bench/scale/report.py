@@ -100,6 +100,7 @@ def _goal_rows(results: dict[str, Any]) -> list[str]:
     pop_mib = max(pop_rss) * MIB if pop_rss else None
     first_rss = pop.get("first_start_rss_kib") or []
     first_mib = max(first_rss) * MIB if first_rss else None
+    beyond = _overhead_beyond_floor(results)
     rows = [
         (
             "three-worker tasks/s, one replica (largest cap)",
@@ -112,6 +113,13 @@ def _goal_rows(results: dict[str, Any]) -> list[str]:
             f"{overhead:.2f} s" if overhead is not None else "n/a",
             "≤ 1 s",
             _verdict(overhead, GOALS["overhead_p95_s"], False),
+        ),
+        (
+            "… beyond a bare Job's own time on the cluster (floor minus the simulated run), least "
+            "loaded burst",
+            beyond[1] if beyond else "n/a",
+            "≤ 1 s",
+            _verdict(beyond[0] if beyond else None, GOALS["overhead_p95_s"], False),
         ),
         (
             "operator CPU per three-worker task",
@@ -142,6 +150,25 @@ def _goal_rows(results: dict[str, Any]) -> list[str]:
         ),
     ]
     return [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+
+
+def _overhead_beyond_floor(results: dict[str, Any]) -> tuple[float, str] | None:
+    """The overhead p95 per stage of the least loaded burst (smallest cap) less what a
+    bare Job takes on the cluster beyond its run (KWOK's pod start and stop): the
+    orchestration's own share. None without a floor."""
+    floor = (results.get("floor") or {}).get("seconds") or {}
+    bursts = [b for b in results.get("bursts") or [] if b.get("overhead_p95_s", {}).get("n")]
+    if not floor.get("n") or not bursts:
+        return None
+    least = min(bursts, key=lambda b: (b["cap"], b["tasks"]))
+    cluster = float(floor["p50"]) - float((results.get("settings") or {}).get("worker_seconds", 0))
+    p95 = float(least["overhead_p95_s"]["p50"])
+    busy = float(least.get("machine_cpu_busy", {}).get("p50") or 0.0)
+    text = (
+        f"{p95 - cluster:.2f} s ({least['tasks']} x cap {least['cap']}: {p95:.2f} s less "
+        f"{cluster:.2f} s; machine CPU {busy * 100:.0f} % busy)"
+    )
+    return p95 - cluster, text
 
 
 def _breakdown(burst: dict[str, Any]) -> list[str]:

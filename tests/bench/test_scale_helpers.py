@@ -169,4 +169,9 @@ def test_repeats_are_summarised_and_the_goals_judged() -> None:
         "| 128 MiB; 178 MiB | ≤ 150 MiB, flat | met |" in text
     )
     assert "| 10 x cap 100 | 5.00 [4.00-6.00, n=3] |" in text
+    assert "beyond a bare Job's own time" in text and "| n/a | ≤ 1 s | not measured |" in text
+    results["floor"] = {"seconds": {"n": 10, "p50": 2.03, "min": 2.0, "max": 2.1}}
+    text = render_markdown(results)
+    p95 = summary["overhead_p95_s"]["p50"]
+    assert f"{p95 - 1.03:.2f} s (10 x cap 100: {p95:.2f} s less 1.03 s;" in text
     assert "| kopf | 50.0 % |" in text
