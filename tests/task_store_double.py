@@ -56,6 +56,8 @@ class RecordingStore:
         return deepcopy(found) if found is not None else None
 
     def held(self, namespace: str, name: str) -> dict[str, Any] | None:
+        if not self.watching:
+            return None  # as KubeTaskStore without a watch: only the API server knows
         found = self.objects.get((namespace, name))
         shown = (namespace, name) in self.shown
         return deepcopy(found) if found is not None and shown and not is_settled(found) else None

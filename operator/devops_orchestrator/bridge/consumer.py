@@ -285,6 +285,9 @@ class Consumer:
         """Re-handle every item of the active list (crash recovery, stuck items), each
         on its own: one item's failure never keeps the others from their turn."""
         items = task_queue.active_items(self.client, domain=self.domain)
+        now = self.monotonic()
+        with self._lock:  # once per sweep, not per item (1,000 of each under a burst)
+            self._handled = {d: t for d, t in self._handled.items() if now - t < UNSEEN_SECONDS}
         for raw in items:
             if not self._under_way(raw):
                 self.handle_isolated(raw)
@@ -297,9 +300,7 @@ class Consumer:
         Handling it again would only repeat its Redis writes, and for a task the watch
         has not shown yet cost a create refused as existing and a read: under a burst
         the watch lags the creates by seconds (0.4 of 1,000 tasks were taken twice)."""
-        now = self.monotonic()
         with self._lock:
-            self._handled = {d: t for d, t in self._handled.items() if now - t < UNSEEN_SECONDS}
             if item_digest(raw) in self._handled:
                 return True
         parsed = parse_task_item(raw, max_description_chars=self.max_description_chars)
